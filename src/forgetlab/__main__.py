@@ -1,0 +1,5 @@
+"""python -m forgetlab  ==  forgetlab"""
+
+from forgetlab.cli.main import main
+
+main()

@@ -1,0 +1,49 @@
+"""`forgetlab ls [strategies|streams|models|metrics]`: what is registered, one line each."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+WHAT = ("strategies", "streams", "models", "metrics")
+
+
+def _registries() -> dict[str, list[tuple[str, str]]]:
+    from forgetlab.metrics import forgetting
+    from forgetlab.models import models
+    from forgetlab.strategies import strategies
+    from forgetlab.streams import stream_kinds
+
+    def doc(name: str) -> str:
+        better = "higher" if forgetting.HIGHER_IS_BETTER[name] else "lower"
+        return f"{getattr(forgetting, name).__doc__.splitlines()[0]} ({better} is better)"
+
+    return {
+        "strategies": [(n, strategies.help(n)) for n in strategies],
+        "streams": [(n, stream_kinds.help(n)) for n in stream_kinds],
+        "models": [(n, models.help(n)) for n in models],
+        "metrics": [(n, doc(n)) for n in forgetting.HIGHER_IS_BETTER],
+    }
+
+
+def ls_cmd(what: str = typer.Argument(None, help=f"one of {', '.join(WHAT)} (default: all)")):
+    """List registered strategies, stream kinds, models and metrics."""
+    from forgetlab.errors import ForgetlabError
+    from forgetlab.registry import did_you_mean
+
+    regs = _registries()
+    if what is not None and what not in regs:
+        raise ForgetlabError(
+            f"cannot list {what!r};{did_you_mean(what, list(WHAT)) or ''} "
+            f"choose one of: {', '.join(WHAT)}"
+        )
+    console = Console()
+    for name in [what] if what else WHAT:
+        table = Table(title=name, show_header=False, title_justify="left")
+        table.add_column("name", style="bold")
+        table.add_column("what")
+        for n, h in regs[name]:
+            table.add_row(n, escape(h))
+        console.print(table)

@@ -1,0 +1,30 @@
+"""`forgetlab run [SPEC] [--set k=v] [--out DIR] [--overwrite]`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from forgetlab.cli.show import show_results
+from forgetlab.spec import load_spec
+
+EPILOG = (
+    "Examples:  forgetlab run  |  forgetlab run exp.toml --set train.lr=3e-5 --set seed=1 "
+    "--out runs/lr3e-5"
+)
+
+
+def run_cmd(
+    spec: Path = typer.Argument(None, help="experiment TOML (default: the built-in quickstart)"),
+    set_: list[str] = typer.Option([], "--set", help="override a field: --set train.lr=3e-5"),
+    out: Path = typer.Option(None, "--out", help="run directory (default runs/NAME/TIMESTAMP)"),
+    overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run dir"),
+    quiet: bool = typer.Option(False, "--quiet", help="no progress bars"),
+) -> None:
+    """Train through a stream of tasks and write the accuracy matrix and metrics."""
+    from forgetlab.experiment import run
+
+    resolved = load_spec(spec, set_)
+    result = run(resolved, out=out, overwrite=overwrite, progress=not quiet)
+    show_results(result.results, result.run_dir)

@@ -1,0 +1,19 @@
+"""User-facing errors: the CLI prints them as one line and exits with code 2."""
+
+from __future__ import annotations
+
+
+class ForgetlabError(Exception):
+    """Bad input from the user (spec, data file, run directory). Never a bug in forgetlab."""
+
+
+class SpecError(ForgetlabError):
+    """The experiment spec is invalid; the message names the field path."""
+
+
+class DataError(ForgetlabError):
+    """A data file or stream cannot be built; the message names the file or task."""
+
+
+class RunDirError(ForgetlabError):
+    """The run directory cannot be used (exists, unwritable, incomplete)."""

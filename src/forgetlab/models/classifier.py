@@ -1,0 +1,79 @@
+"""ClassifierLearner: backbone features, pooled, then one linear head block per task."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from forgetlab.models.batch import Batch, ModelOutput, pad
+from forgetlab.models.heads import TaskHeads
+from forgetlab.models.learner import Encoded, Learner
+from forgetlab.streams.task import Example, Stream
+
+
+def pool(hidden: torch.Tensor, mask: torch.Tensor, how: str) -> torch.Tensor:
+    """(B, T, H) hidden states -> (B, H) features: mean over real tokens, first, or last real."""
+    if how == "cls":
+        return hidden[:, 0]
+    if how == "last":
+        last = mask.sum(1) - 1  # right padding: the last real token
+        return hidden[torch.arange(hidden.shape[0], device=hidden.device), last]
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * m).sum(1) / m.sum(1).clamp_min(1.0)
+
+
+class ClassifierLearner(Learner):
+    mode = "classifier"
+
+    def __init__(
+        self, backbone: nn.Module, tokenizer, stream: Stream, max_length: int, pooling: str
+    ) -> None:
+        super().__init__(backbone, tokenizer, stream, max_length)
+        self.pooling = pooling
+        hidden = backbone.config.hidden_size
+        self.heads = TaskHeads(hidden, [len(t.classes) for t in stream.tasks])
+        self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
+        for p in self.heads.parameters():  # a task's head trains from its own stage on
+            p.requires_grad_(False)
+
+    def begin_stage(self, stage: int) -> None:
+        for p in self.heads.blocks[stage].parameters():
+            p.requires_grad_(True)
+
+    def encode(self, example: Example) -> Encoded:
+        ids = self.tokenizer(example.text, truncation=True, max_length=self.max_length)["input_ids"]
+        return Encoded(tuple(ids), example.label, example.task, example.uid)
+
+    def collate(self, items: list[Encoded]) -> Batch:
+        ids = pad([list(e.ids) for e in items], self.pad_id)
+        mask = pad([[1] * len(e.ids) for e in items], 0)
+        return Batch(
+            input_ids=ids,
+            attention_mask=mask,
+            labels=torch.tensor([e.label for e in items]),
+            task_ids=torch.tensor([e.task for e in items]),
+            uids=torch.tensor([e.uid for e in items]),
+        )
+
+    def features(self, batch: Batch) -> torch.Tensor:
+        out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.attention_mask)
+        return pool(out.last_hidden_state, batch.attention_mask, self.pooling)  # (B, H)
+
+    def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
+        feats = self.features(batch)
+        tasks = sorted({t for t in range(len(self.stream.tasks)) if mask[:, self._block(t)].any()})
+        logits = self.heads(feats, tasks).masked_fill(~mask, float("-inf"))  # (B, C)
+        return ModelOutput(F.cross_entropy(logits, batch.labels), logits, feats)
+
+    def _block(self, t: int) -> slice:
+        s = int(self.heads.starts[t])
+        return slice(s, s + self.heads.blocks[t].out_features)
+
+    def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        feats = self.features(batch)
+        tasks = sorted({self._task_of(c) for c in candidates})
+        return self.heads(feats, tasks)[:, list(candidates)]  # (B, K)
+
+    def _task_of(self, cls: int) -> int:
+        return int((self.heads.starts <= cls).nonzero().max())

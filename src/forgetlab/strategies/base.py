@@ -1,0 +1,94 @@
+"""The strategy protocol: four hooks that return values instead of changing the trainer.
+
+    begin_task(ctx)                      before a stage: snapshot weights, fill buffers
+    train_batches(ctx, batches) -> list  the stage's batches (lists of encoded examples),
+                                         e.g. with replayed examples mixed in
+    penalty(ctx, batch, out) -> Tensor   an extra loss term (EWC, LwF...), or None
+    end_task(ctx)                        after a stage: importance weights, anchors
+
+Several strategies compose in a fixed order: batches pipe through them in turn, penalties
+add up. Constructors only store their spec; state fitted during a run ends in `_`, so a
+fresh strategy visibly holds none. A method name that looks like a hook but is not one
+(`on_*`, `before_*`, `after_*`) is an error at class creation, so a typo cannot be a silent
+no-op.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+import torch
+
+from forgetlab.registry import Registry
+from forgetlab.specbase import SpecModel
+
+if TYPE_CHECKING:
+    from forgetlab.models import Batch, Encoded, Learner, ModelOutput
+    from forgetlab.spec import TrainSpec
+    from forgetlab.streams.task import Example, Stream, Task
+
+HOOKS = ("begin_task", "train_batches", "penalty", "end_task")
+_HOOKLIKE = ("on_", "before_", "after_")
+
+ItemBatches = list[list["Encoded"]]
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """Everything a hook may read about the current stage. Hooks must not mutate the trainer."""
+
+    stage: int
+    stream: Stream
+    learner: Learner
+    train: TrainSpec
+    device: torch.device
+    rng: random.Random
+    encode: Callable[[list[Example]], list[Encoded]]
+    make_batches: Callable[[list[Encoded], random.Random], ItemBatches]
+
+    @property
+    def task(self) -> Task:
+        return self.stream.tasks[self.stage]
+
+    def batches(self, examples: list[Example]) -> ItemBatches:
+        """Shuffled, length-grouped batches of `examples` (drawn with the stage's rng)."""
+        return self.make_batches(self.encode(examples), self.rng)
+
+
+class Strategy:
+    """Base class: every hook is a no-op. Subclasses set `Spec` and override hooks."""
+
+    Spec: ClassVar[type[SpecModel]]
+
+    def __init_subclass__(cls, **kw) -> None:
+        super().__init_subclass__(**kw)
+        for name in vars(cls):
+            if name.startswith(_HOOKLIKE) and name not in HOOKS:
+                raise TypeError(
+                    f"{cls.__name__}.{name} looks like a hook but is not one; hooks are {HOOKS}"
+                )
+
+    def __init__(self, spec: SpecModel) -> None:
+        self.spec = spec
+
+    def begin_task(self, ctx: TaskContext) -> None:
+        return None
+
+    def train_batches(self, ctx: TaskContext, batches: ItemBatches) -> ItemBatches:
+        return batches
+
+    def penalty(self, ctx: TaskContext, batch: Batch, out: ModelOutput) -> torch.Tensor | None:
+        return None
+
+    def end_task(self, ctx: TaskContext) -> None:
+        return None
+
+    def fitted_state(self) -> dict[str, object]:
+        """Attributes fitted during a run (names ending in `_`)."""
+        return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+
+strategies: Registry[type[Strategy]] = Registry("strategy")

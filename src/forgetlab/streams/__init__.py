@@ -1,0 +1,21 @@
+"""Streams of tasks: sources (bundled WordNet, local files, Hugging Face datasets) and builders.
+
+Every stream kind is one module here, registered by name in `stream_kinds` with its spec class.
+"""
+
+from __future__ import annotations
+
+from forgetlab.streams.registry import stream_kinds
+from forgetlab.streams.task import Example, Stream, Task
+
+# Built-in stream kinds: one import line each registers them (order does not matter).
+from forgetlab.streams import wordnet_stream as _wordnet_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams import files_stream as _files_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams import hf_stream as _hf_stream  # noqa: E402,F401  isort: skip
+
+__all__ = ["Example", "Stream", "Task", "stream_kinds", "build_stream"]
+
+
+def build_stream(spec) -> Stream:
+    """Build the Stream described by a stream spec (any registered kind)."""
+    return stream_kinds.get(spec.kind).build(spec)

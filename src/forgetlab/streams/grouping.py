@@ -1,0 +1,182 @@
+"""Turn labelled records into a Stream: group classes into tasks, split, subsample, check.
+
+Shared by every source (files, Hugging Face datasets, WordNet), so the rules are the same:
+tasks come from a task column (in order of first appearance, or `task_order`) or from
+consecutive groups of `classes_per_task` labels; in class-incremental streams label sets of
+different tasks must be disjoint; every task needs train and test examples.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from dataclasses import dataclass
+
+from forgetlab.errors import DataError
+from forgetlab.streams.task import Example, Scenario, Stream, Task
+
+
+@dataclass(frozen=True)
+class Record:
+    """One labelled text as read from a source; `where` locates it for error messages."""
+
+    text: str
+    label: str
+    task: str | None = None
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class TaskData:
+    """A task before global class ids are assigned."""
+
+    name: str
+    labels: tuple[str, ...]
+    train: tuple[Record, ...]
+    test: tuple[Record, ...]
+
+
+def assemble(name: str, scenario: Scenario, tasks: list[TaskData], prompt: str) -> Stream:
+    """Assign global class ids (task 0's classes first) and example uids; check the tasks."""
+    if not tasks:
+        raise DataError(f"stream {name!r} has no tasks")
+    seen_names = [t.name for t in tasks]
+    dupes = {n for n in seen_names if seen_names.count(n) > 1}
+    if dupes:
+        raise DataError(f"stream {name!r}: duplicate task names {sorted(dupes)}")
+    class_names: list[str] = []
+    owner: dict[str, str] = {}
+    built: list[Task] = []
+    uid = 0
+    for t_index, t in enumerate(tasks):
+        if not t.train or not t.test:
+            split = "train" if not t.train else "test"
+            raise DataError(f"task {t.name!r} has no {split} examples (empty task)")
+        ids: dict[str, int] = {}
+        for label in t.labels:
+            if scenario == "class_incremental" and label in owner:
+                raise DataError(
+                    f"label {label!r} appears in tasks {owner[label]!r} and {t.name!r}; "
+                    "class-incremental streams need disjoint label sets "
+                    "(use scenario = 'task_incremental')"
+                )
+            owner[label] = t.name
+            ids[label] = len(class_names)
+            class_names.append(label)
+        splits = []
+        for split_name, records in (("train", t.train), ("test", t.test)):
+            examples = []
+            for r in records:
+                if r.label not in ids:
+                    at = f" ({r.where})" if r.where else ""
+                    raise DataError(
+                        f"label {r.label!r}{at} in the {split_name} split of task {t.name!r} "
+                        f"is not in the task's label set {list(t.labels)}"
+                    )
+                examples.append(Example(text=r.text, label=ids[r.label], task=t_index, uid=uid))
+                uid += 1
+            splits.append(tuple(examples))
+        classes = tuple(ids[label] for label in t.labels)
+        built.append(Task(name=t.name, classes=classes, train=splits[0], test=splits[1]))
+    return Stream(name, scenario, tuple(class_names), tuple(built), prompt)
+
+
+def subsample_per_class(
+    records: list[Record], limit: int | None, rng: random.Random
+) -> list[Record]:
+    """Keep at most `limit` records per label, chosen by `rng`, preserving the input order."""
+    if limit is None:
+        return records
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        by_label[r.label].append(i)
+    keep: set[int] = set()
+    for label in sorted(by_label):
+        idx = by_label[label]
+        keep.update(rng.sample(idx, min(limit, len(idx))))
+    return [r for i, r in enumerate(records) if i in keep]
+
+
+def group_records(
+    name: str,
+    scenario: Scenario,
+    train: list[Record],
+    test: list[Record],
+    *,
+    prompt: str,
+    classes_per_task: int | None = None,
+    n_tasks: int | None = None,
+    task_order: list[str] | None = None,
+    labels: list[str] | None = None,
+    seed: int = 0,
+    shuffle_classes: bool = False,
+    max_train_per_class: int | None = None,
+    max_test_per_class: int | None = None,
+) -> Stream:
+    """Group records into tasks (by their task column or by label groups) and assemble."""
+    if not train:
+        raise DataError(f"stream {name!r}: no training examples")
+    if labels is not None:
+        allowed = set(labels)
+        for r in (*train, *test):
+            if r.label not in allowed:
+                at = f" ({r.where})" if r.where else ""
+                raise DataError(f"label {r.label!r}{at} is not in the label set {labels}")
+    rng = random.Random(seed)
+    has_task = [r.task is not None for r in train]
+    if any(has_task) and not all(has_task):
+        bad = next(r for r in train if r.task is None)
+        raise DataError(f"missing task value ({bad.where}); give every row a task or none")
+    if all(has_task):
+        order = list(dict.fromkeys(r.task for r in train))
+        if task_order is not None:
+            unknown = [t for t in task_order if t not in order]
+            if unknown:
+                raise DataError(f"task_order names tasks not in the data: {unknown}; have {order}")
+            order = list(task_order)
+        groups = [(t, list(dict.fromkeys(r.label for r in train if r.task == t))) for t in order]
+    else:
+        all_labels = list(labels) if labels is not None else sorted({r.label for r in train})
+        if shuffle_classes:
+            rng.shuffle(all_labels)
+        size = classes_per_task or len(all_labels)
+        groups = [
+            (f"task{i // size}", all_labels[i : i + size]) for i in range(0, len(all_labels), size)
+        ]
+    if n_tasks is not None:
+        if n_tasks > len(groups):
+            raise DataError(f"stream {name!r}: n_tasks = {n_tasks} but the data has {len(groups)}")
+        groups = groups[:n_tasks]
+    tasks = []
+    for task_name, task_labels in groups:
+        label_set = set(task_labels)
+
+        def pick(records: list[Record], tn=task_name, ls=label_set) -> list[Record]:
+            if all(has_task):
+                return [r for r in records if r.task == tn]
+            return [r for r in records if r.label in ls]
+
+        tr = subsample_per_class(pick(train), max_train_per_class, rng)
+        te = subsample_per_class(pick(test), max_test_per_class, rng)
+        tasks.append(TaskData(task_name, tuple(task_labels), tuple(tr), tuple(te)))
+    return assemble(name, scenario, tasks, prompt)
+
+
+def split_train_test(
+    records: list[Record], test_fraction: float, seed: int
+) -> tuple[list[Record], list[Record]]:
+    """Deterministic stratified split: `test_fraction` of each label goes to test."""
+    rng = random.Random(seed)
+    by_label: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(records):
+        by_label[r.label].append(i)
+    test_idx: set[int] = set()
+    for label in sorted(by_label):
+        idx = by_label[label]
+        n = round(len(idx) * test_fraction)
+        if len(idx) > 1:
+            n = min(max(n, 1), len(idx) - 1)
+        test_idx.update(rng.sample(idx, n))
+    train = [r for i, r in enumerate(records) if i not in test_idx]
+    test = [r for i, r in enumerate(records) if i in test_idx]
+    return train, test

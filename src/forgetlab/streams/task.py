@@ -1,0 +1,95 @@
+"""Tasks and streams: the data every other part of forgetlab consumes.
+
+A *stream* is an ordered tuple of *tasks*; training on one task is a *stage*. Classes have
+global ids across the stream (task 0's classes first), so a classifier has one output per
+class and a scenario decides which outputs compete:
+
+- class_incremental: all classes seen so far compete, no task id at test time;
+- task_incremental: only the example's own task's classes compete (one head per task).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Literal
+
+import torch
+
+Scenario = Literal["class_incremental", "task_incremental"]
+SCENARIOS: tuple[str, ...] = ("class_incremental", "task_incremental")
+
+
+@dataclass(frozen=True)
+class Example:
+    """One labelled text. `label` is a global class id, `uid` is unique in the stream."""
+
+    text: str
+    label: int
+    task: int
+    uid: int
+
+
+@dataclass(frozen=True)
+class Task:
+    """A named task: its global class ids and its train and test examples."""
+
+    name: str
+    classes: tuple[int, ...]
+    train: tuple[Example, ...]
+    test: tuple[Example, ...]
+    version: int = 1
+
+    def data_hash(self) -> str:
+        """sha256 over the task's classes and examples (recorded in results)."""
+        h = hashlib.sha256(repr(self.classes).encode())
+        for split in (self.train, self.test):
+            for ex in split:
+                h.update(f"{ex.label}\t{ex.text}\n".encode())
+        return h.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Stream:
+    """An ordered sequence of tasks plus the scenario that defines what competes."""
+
+    name: str
+    scenario: Scenario
+    class_names: tuple[str, ...]
+    tasks: tuple[Task, ...]
+    prompt: str = "{text}\nCategory:"
+    info: dict = field(default_factory=dict, compare=False, hash=False)
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names)
+
+    @property
+    def task_names(self) -> list[str]:
+        return [t.name for t in self.tasks]
+
+    def candidates(self, stage: int, task: int) -> tuple[int, ...]:
+        """Class ids that compete for an example of `task` after training stage `stage`.
+
+        `stage = -1` is the model before any training. In class-incremental streams a task
+        not yet trained (task > stage) competes over the classes seen so far plus its own,
+        so that the initial accuracy and forward transfer are defined.
+        """
+        if self.scenario == "task_incremental":
+            return self.tasks[task].classes
+        seen = [c for t in self.tasks[: max(stage, task) + 1] for c in t.classes]
+        return tuple(seen)
+
+    def candidate_mask(self, stage: int, task_ids: torch.Tensor) -> torch.Tensor:
+        """Boolean (B, num_classes) mask of the competing classes for each example."""
+        table = torch.zeros(len(self.tasks), self.num_classes, dtype=torch.bool)
+        for t in range(len(self.tasks)):
+            table[t, list(self.candidates(stage, t))] = True
+        return table[task_ids.cpu()].to(task_ids.device)
+
+    def verbalize(self, label: int) -> str:
+        """The label as words, for text-to-text models ("noun.animal" -> "noun animal")."""
+        return self.class_names[label].replace(".", " ").replace("_", " ")
+
+    def format_prompt(self, text: str) -> str:
+        return self.prompt.format(text=text)

@@ -1,0 +1,35 @@
+"""Check a spec end to end without loading a model: names, data files, tasks, formatting."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from forgetlab.models import describe
+from forgetlab.spec import ExperimentSpec
+from forgetlab.streams import build_stream
+from forgetlab.streams.task import Stream
+
+
+@dataclass(frozen=True)
+class ValidationReport:
+    stream: Stream
+    mode: str  # classifier | text_to_text | auto (a hub model, decided when loaded)
+    model_source: str  # registered | local | hub
+    examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
+
+
+def format_example(stream: Stream, mode: str, text: str, label: int) -> str:
+    if mode == "text_to_text":
+        return f"{stream.format_prompt(text)} {stream.verbalize(label)}"
+    return f"{text}  ->  {stream.class_names[label]}"
+
+
+def validate(spec: ExperimentSpec) -> ValidationReport:
+    """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
+    mode, source = describe(spec.model)
+    stream = build_stream(spec.stream)
+    examples = [
+        (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
+        for t in stream.tasks
+    ]
+    return ValidationReport(stream, mode, source, examples)

@@ -1,0 +1,72 @@
+"""Shared fixtures: small offline streams and specs for tiny models."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+KEYWORDS = {
+    "sports": ["goal", "team", "ball", "match"],
+    "music": ["song", "guitar", "band", "melody"],
+    "cooking": ["oven", "recipe", "bake", "spice"],
+    "travel": ["flight", "hotel", "trip", "passport"],
+}
+TASKS = {"leisure": ["sports", "music"], "home": ["cooking", "travel"]}
+FILLER = "the a of and to in is was it for on with as at by".split()
+
+
+def toy_rows(per_label: int, seed: int) -> list[dict]:
+    """Texts of filler words plus one keyword of their label: learnable by any tiny model."""
+    rng = random.Random(seed)
+    rows = []
+    for task, labels in TASKS.items():
+        for label in labels:
+            for _ in range(per_label):
+                words = rng.sample(FILLER, 4) + [rng.choice(KEYWORDS[label])]
+                rng.shuffle(words)
+                rows.append({"text": " ".join(words), "label": label, "task": task})
+    return rows
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def toy_files(tmp_path: Path) -> tuple[Path, Path]:
+    """(train.jsonl, test.jsonl): 2 tasks x 2 labels, 40 train and 10 test rows per label."""
+    return (
+        write_jsonl(tmp_path / "train.jsonl", toy_rows(40, seed=0)),
+        write_jsonl(tmp_path / "test.jsonl", toy_rows(10, seed=1)),
+    )
+
+
+def tiny_wordnet(**stream) -> dict:
+    """A spec dict for tiny-bert on a small WordNet class-incremental stream."""
+    return {
+        "name": "tiny",
+        "model": {"name": "tiny-bert"},
+        "stream": {
+            "kind": "wordnet-cil",
+            "n_tasks": 3,
+            "classes_per_task": 2,
+            "train_per_class": 60,
+            "test_per_class": 20,
+            **stream,
+        },
+        "train": {"epochs": 3, "lr": 2e-3, "batch_size": 16, "checkpoint": "none"},
+    }
+
+
+@pytest.fixture
+def tiny_spec_dict() -> dict:
+    return tiny_wordnet()

@@ -1,0 +1,22 @@
+"""Every committed experiment spec validates (names resolve, data loads, tasks non-empty)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from forgetlab.spec import load_spec
+from forgetlab.validate import validate
+
+SPECS = sorted((Path(__file__).parent.parent / "experiments").rglob("*.toml"))
+
+
+def test_there_are_experiments():
+    assert len(SPECS) >= 4
+
+
+@pytest.mark.parametrize("path", SPECS, ids=lambda p: p.stem)
+def test_experiment_validates(path: Path):
+    report = validate(load_spec(path))
+    assert len(report.examples) == len(report.stream.tasks) >= 2
