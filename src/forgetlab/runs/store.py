@@ -1,0 +1,95 @@
+"""The run directory: spec, results, scores and checkpoints, every write atomic.
+
+    DIR/spec.toml                  the resolved spec, written before training starts
+    DIR/results.json               RunResults, rewritten after every stage
+    DIR/scores.csv                 long form: stage,task,metric,value
+    DIR/checkpoints/<stage>/       model.safetensors + manifest.json
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from safetensors.torch import save_model
+
+from forgetlab.errors import RunDirError
+
+
+def atomic_write(path: Path, data: bytes | str) -> None:
+    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    raw = data.encode() if isinstance(data, str) else data
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o644)
+        with os.fdopen(fd, "wb") as f:
+            f.write(raw)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def default_run_dir(name: str, root: Path = Path("runs")) -> Path:
+    return root / name / datetime.now().strftime("%Y%m%d-%H%M%S")
+
+
+class RunStore:
+    """Owns one run directory."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def create(self, overwrite: bool) -> None:
+        """Make the directory; refuse an existing non-empty one unless `overwrite`."""
+        if self.root.exists() and not self.root.is_dir():
+            raise RunDirError(f"output path {str(self.root)!r} exists and is not a directory")
+        if self.root.is_dir() and any(self.root.iterdir()):
+            if not overwrite:
+                raise RunDirError(
+                    f"run directory {str(self.root)!r} already exists; "
+                    "pass --overwrite to replace it or choose another --out"
+                )
+            shutil.rmtree(self.root)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            probe = self.root / ".write-test"
+            probe.write_bytes(b"")
+            probe.unlink()
+        except OSError as e:
+            raise RunDirError(f"cannot write to run directory {str(self.root)!r}: {e.strerror}") from None
+
+    def write_spec(self, toml_text: str) -> None:
+        atomic_write(self.root / "spec.toml", toml_text)
+
+    def write_results(self, results) -> None:
+        atomic_write(self.root / "results.json", results.model_dump_json(indent=2) + "\n")
+
+    def write_scores(self, rows: list[tuple]) -> None:
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(["stage", "task", "metric", "value"])
+        w.writerows(rows)
+        atomic_write(self.root / "scores.csv", buf.getvalue())
+
+    def save_checkpoint(self, model, tag: str, manifest: dict) -> Path:
+        """safetensors weights + JSON manifest in checkpoints/<tag>/, replaced atomically."""
+        final = self.root / "checkpoints" / tag
+        tmp = final.with_name(f".{tag}.tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        save_model(model, str(tmp / "model.safetensors"))
+        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        if final.exists():
+            shutil.rmtree(final)
+        os.replace(tmp, final)
+        return final
