@@ -72,7 +72,8 @@ def test_run_writes_the_run_directory(tmp_path: Path, capsys):
     assert len(acc) == 2 + 2 * 2  # initial row + T x T
     r01 = next(r for r in acc if r["stage"] == "0" and r["task"] == res["tasks"][1])
     assert float(r01["value"]) == pytest.approx(res["accuracy_matrix"][0][1])
-    assert (out / "checkpoints" / "last" / "model.safetensors").is_file()
+    assert (out / "checkpoints" / "last" / "trainable.safetensors").is_file()
+    assert res["method"] == "full" and res["model"]["trainable_fraction"] == 1.0
 
 
 def test_existing_run_dir_is_never_overwritten_without_flag(tmp_path: Path, capsys):

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-from safetensors.torch import load_model
 
 import forgetlab
 from forgetlab.models import build_learner
+from forgetlab.runs.checkpoint import load_trainable
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream
 from tests.conftest import tiny_wordnet
@@ -79,7 +79,7 @@ def test_checkpoint_loads_back_to_the_same_predictions(tmp_path: Path):
     res = forgetlab.run(spec, out=tmp_path / "run")
     stream = build_stream(spec.stream)
     learner = build_learner(spec_from_dict({**tiny_wordnet(n_tasks=2), "seed": 7}), stream)
-    load_model(learner, str(res.run_dir / "checkpoints" / "last" / "model.safetensors"))
+    load_trainable(learner, res.run_dir / "checkpoints" / "last")
     learner.eval()
     correct = 0
     for ex in stream.tasks[1].test:

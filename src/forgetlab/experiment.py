@@ -91,6 +91,28 @@ def score_rows(results: RunResults) -> list[tuple]:
     return rows
 
 
+def stage_context(
+    spec: ExperimentSpec, stream, learner: Learner, stage: int, encode, device: torch.device
+) -> TaskContext:
+    """The context of training stage `stage`: its seeded rng and the spec's batching."""
+    batcher = partial(
+        make_batches,
+        batch_size=spec.train.batch_size,
+        group_by_length=spec.train.group_by_length,
+        shuffle=not spec.train.online,
+    )
+    return TaskContext(
+        stage=stage,
+        stream=stream,
+        learner=learner,
+        train=spec.train,
+        device=device,
+        rng=stage_rng(spec.seed, stage),
+        encode=encode,
+        make_batches=batcher,
+    )
+
+
 def run(
     spec: ExperimentSpec,
     out: str | Path | None = None,
@@ -109,9 +131,6 @@ def run(
     store.write_spec(dump_spec(spec))
     strategies = build_strategies(spec.strategy)
     encode = EncodeCache(learner)
-    batcher = partial(
-        make_batches, batch_size=spec.train.batch_size, group_by_length=spec.train.group_by_length
-    )
     n_eval = sum(-(-len(t.test) // spec.eval.batch_size) for t in stream.tasks)
     total = sum(p.numel() for p in learner.parameters())
 
@@ -137,6 +156,7 @@ def run(
                 trainable_params=trainable,
                 trainable_fraction=trainable / total,
             ),
+            method=spec.method.kind,
             strategies=[s.kind for s in spec.strategy],
             initial_accuracy=b,
             accuracy_matrix=R,
@@ -177,16 +197,7 @@ def run(
         stages: list[StageRecord] = []
         for stage, task in enumerate(stream.tasks):
             torch.manual_seed(spec.seed * 1_000_003 + stage)
-            ctx = TaskContext(
-                stage=stage,
-                stream=stream,
-                learner=learner,
-                train=spec.train,
-                device=device,
-                rng=stage_rng(spec.seed, stage),
-                encode=encode,
-                make_batches=batcher,
-            )
+            ctx = stage_context(spec, stream, learner, stage, encode, device)
             stats = train_stage(ctx, strategies, bar)
             row, eval_s = run_eval(stage)
             stages.append(

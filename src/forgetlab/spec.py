@@ -17,6 +17,8 @@ import tomli_w
 from pydantic import Field, ValidationError, field_validator
 
 from forgetlab.errors import SpecError
+from forgetlab.methods import methods
+from forgetlab.methods.full import FullSpec
 from forgetlab.spec_errors import format_validation_error
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies import strategies
@@ -43,6 +45,7 @@ def _union(registry) -> Any:
 
 
 StreamSpec = _union(stream_kinds)
+MethodSpec = _union(methods)
 StrategySpec = _union(strategies)
 
 
@@ -70,6 +73,9 @@ class TrainSpec(SpecModel):
     max_grad_norm: NonNegFloat = Field(1.0, description="gradient clipping norm (0 = off)")
     max_length: Annotated[int, Field(gt=0)] = Field(64, description="max tokens per example")
     group_by_length: bool = Field(True, description="batch examples of similar length together")
+    online: bool = Field(
+        False, description="one pass over each task in data order: no epochs, no reshuffling"
+    )
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if available")
     checkpoint: Literal["last", "every", "none"] = Field(
         "last", description="save the model after the last stage, after every stage, or never"
@@ -85,6 +91,9 @@ class ExperimentSpec(SpecModel):
     seed: int = Field(0, description="training seed (model init, shuffling)")
     model: ModelSpec = ModelSpec()
     stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
+    method: MethodSpec = Field(
+        default_factory=FullSpec, description="which weights train: full, lora, freeze, ..."
+    )
     strategy: tuple[StrategySpec, ...] = Field(
         default_factory=lambda: (SeqSpec(),),
         description="one strategy, or a list applied in order",

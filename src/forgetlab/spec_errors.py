@@ -9,7 +9,7 @@ from pydantic import BaseModel, ValidationError
 
 from forgetlab.registry import did_you_mean
 
-_REGISTRY_OF = {"stream": "stream kind", "strategy": "strategy"}
+_REGISTRY_OF = {"stream": "stream kind", "strategy": "strategy", "method": "method"}
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

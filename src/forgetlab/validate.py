@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forgetlab.models import describe
+from forgetlab.methods import build_method
+from forgetlab.models import describe, skeleton
 from forgetlab.spec import ExperimentSpec
 from forgetlab.streams import build_stream
 from forgetlab.streams.task import Stream
@@ -28,6 +29,9 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
     mode, source = describe(spec.model)
     stream = build_stream(spec.stream)
+    backbone = skeleton(spec.model)
+    if backbone is not None:
+        build_method(spec.method).check(backbone, mode)
     examples = [
         (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
         for t in stream.tasks

@@ -8,21 +8,38 @@ from forgetlab.models.batch import Batch, ModelOutput
 from forgetlab.models.classifier import ClassifierLearner
 from forgetlab.models.learner import Encoded, Learner
 from forgetlab.models.text_to_text import TextToTextLearner
-from forgetlab.models.zoo import describe, load, models
+from forgetlab.models.zoo import describe, load, models, skeleton
 
 if TYPE_CHECKING:
     from forgetlab.spec import ExperimentSpec
     from forgetlab.streams.task import Stream
 
-__all__ = ["Batch", "Encoded", "Learner", "ModelOutput", "build_learner", "describe", "models"]
+__all__ = [
+    "Batch",
+    "Encoded",
+    "Learner",
+    "ModelOutput",
+    "build_learner",
+    "describe",
+    "models",
+    "skeleton",
+]
 
 
 def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
-    """Load the backbone (seeded, so random-init models are reproducible) and wrap it."""
+    """Load the backbone (seeded, so random-init models are reproducible), wrap it in a
+    learner and apply the fine-tuning method."""
     import torch
+
+    from forgetlab.methods import build_method
 
     torch.manual_seed(spec.seed)
     backbone, tokenizer, mode = load(spec.model)
     if mode == "text_to_text":
-        return TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
-    return ClassifierLearner(backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling)
+        learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
+    else:
+        learner = ClassifierLearner(
+            backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling
+        )
+    build_method(spec.method).apply(learner)
+    return learner

@@ -58,7 +58,8 @@ class ClassifierLearner(Learner):
 
     def features(self, batch: Batch) -> torch.Tensor:
         out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.attention_mask)
-        return pool(out.last_hidden_state, batch.attention_mask, self.pooling)  # (B, H)
+        hidden = out.last_hidden_state[:, -batch.input_ids.shape[1] :]  # drop virtual tokens
+        return pool(hidden, batch.attention_mask, self.pooling)  # (B, H)
 
     def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
         feats = self.features(batch)

@@ -56,9 +56,14 @@ class TextToTextLearner(Learner):
             target_ids=targets,
         )
 
+    def logits(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        """(B, T, V) next-token logits for the real positions (virtual prompt tokens dropped)."""
+        out = self.backbone(input_ids=input_ids, attention_mask=attention_mask).logits
+        return out[:, -input_ids.shape[1] :]
+
     def token_logprobs(self, input_ids, attention_mask, target_ids) -> torch.Tensor:
         """(B,) summed log-probabilities of the target tokens (-100 = not a target)."""
-        logits = self.backbone(input_ids=input_ids, attention_mask=attention_mask).logits
+        logits = self.logits(input_ids, attention_mask)
         logits, targets = logits[:, :-1], target_ids[:, 1:]  # position t predicts token t+1
         keep = targets != -100
         logp = torch.log_softmax(logits.float(), dim=-1)  # (B, T-1, V)
@@ -66,9 +71,7 @@ class TextToTextLearner(Learner):
         return (picked * keep).sum(1)
 
     def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
-        logits = self.backbone(
-            input_ids=batch.input_ids, attention_mask=batch.attention_mask
-        ).logits
+        logits = self.logits(batch.input_ids, batch.attention_mask)
         loss = F.cross_entropy(
             logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
             batch.target_ids[:, 1:].reshape(-1),

@@ -35,14 +35,15 @@ class ModelEntry:
     build: Callable[[ModelSpec], tuple[Any, Any]]  # spec -> (backbone, tokenizer)
     mode: str  # "classifier" | "text_to_text"
     help: str
+    config: Callable[[], Any] | None = None  # the config of a pretrained model (no weights)
 
 
 models: Registry[ModelEntry] = Registry("model")
 
 
-def _register(name: str, mode: str, help: str):
+def _register(name: str, mode: str, help: str, config: Callable[[], Any] | None = None):
     def deco(fn):
-        models.register(name, help=help)(ModelEntry(fn, mode, help))
+        models.register(name, help=help)(ModelEntry(fn, mode, help, config))
         return fn
 
     return deco
@@ -64,7 +65,18 @@ def bpe_tokenizer():
     )
 
 
-@_register("minilm", "classifier", "all-MiniLM-L6-v2, pretrained encoder (22.7M params), offline")
+def _minilm_config():
+    from transformers import AutoConfig
+
+    return AutoConfig.from_pretrained(minilm_path())
+
+
+@_register(
+    "minilm",
+    "classifier",
+    "all-MiniLM-L6-v2, pretrained encoder (22.7M params), offline",
+    config=_minilm_config,
+)
 def _minilm(spec: ModelSpec):
     from transformers import AutoModel, AutoTokenizer
 
@@ -181,3 +193,29 @@ def load(spec: ModelSpec) -> tuple[Any, Any, str]:
     except OSError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ForgetlabError(f"cannot load model {spec.name!r}: {first}") from None
+
+
+def skeleton(spec: ModelSpec):
+    """The backbone with its weights on the meta device (no memory, no download of weights),
+    for checks at `forgetlab validate`; None when even the config cannot be had offline."""
+    import torch
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+
+    mode, where = describe(spec)
+    with torch.device("meta"):
+        if where == "registered":
+            entry = models.get(spec.name)
+            if entry.config is None:
+                return entry.build(spec)[0]
+            config = entry.config()
+        else:
+            try:
+                config = AutoConfig.from_pretrained(
+                    spec.name, revision=spec.revision, trust_remote_code=spec.trust_remote_code
+                )
+            except OSError:
+                return None
+        if mode == "auto":
+            mode = "text_to_text" if _is_causal(config.architectures) else "classifier"
+        auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
+        return auto.from_config(config)

@@ -25,8 +25,11 @@ def versions() -> dict[str, str]:
 def _git(*args: str) -> str | None:
     try:
         res = subprocess.run(
-            ["git", *args], cwd=Path(__file__).resolve().parent, capture_output=True,
-            text=True, timeout=10,
+            ["git", *args],
+            cwd=Path(__file__).resolve().parent,
+            capture_output=True,
+            text=True,
+            timeout=10,
         )
     except (OSError, subprocess.TimeoutExpired):
         return None
@@ -39,4 +42,6 @@ def git_info() -> GitInfo:
     if commit is None:
         return GitInfo(commit=None, dirty=None, branch=None)
     status = _git("status", "--porcelain", "--untracked-files=no")
-    return GitInfo(commit=commit, dirty=bool(status), branch=_git("rev-parse", "--abbrev-ref", "HEAD"))
+    return GitInfo(
+        commit=commit, dirty=bool(status), branch=_git("rev-parse", "--abbrev-ref", "HEAD")
+    )

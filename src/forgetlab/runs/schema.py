@@ -52,6 +52,7 @@ class RunResults(BaseModel):
     classes: list[str]
     task_hashes: dict[str, str]
     model: ModelInfo
+    method: str
     strategies: list[str]
     initial_accuracy: list[float]
     accuracy_matrix: list[list[float]]

@@ -1,25 +1,23 @@
 """The run directory: spec, results, scores and checkpoints, every write atomic.
 
-    DIR/spec.toml                  the resolved spec, written before training starts
-    DIR/results.json               RunResults, rewritten after every stage
-    DIR/scores.csv                 long form: stage,task,metric,value
-    DIR/checkpoints/<stage>/       model.safetensors + manifest.json
+DIR/spec.toml                  the resolved spec, written before training starts
+DIR/results.json               RunResults, rewritten after every stage
+DIR/scores.csv                 long form: stage,task,metric,value
+DIR/checkpoints/<stage>/       trainable.safetensors + manifest.json (+ adapter/ for peft)
 """
 
 from __future__ import annotations
 
 import csv
 import io
-import json
 import os
 import shutil
 import tempfile
 from datetime import datetime
 from pathlib import Path
 
-from safetensors.torch import save_model
-
 from forgetlab.errors import RunDirError
+from forgetlab.runs.checkpoint import save_trainable
 
 
 def atomic_write(path: Path, data: bytes | str) -> None:
@@ -66,7 +64,9 @@ class RunStore:
             probe.write_bytes(b"")
             probe.unlink()
         except OSError as e:
-            raise RunDirError(f"cannot write to run directory {str(self.root)!r}: {e.strerror}") from None
+            raise RunDirError(
+                f"cannot write to run directory {str(self.root)!r}: {e.strerror}"
+            ) from None
 
     def write_spec(self, toml_text: str) -> None:
         atomic_write(self.root / "spec.toml", toml_text)
@@ -81,14 +81,12 @@ class RunStore:
         w.writerows(rows)
         atomic_write(self.root / "scores.csv", buf.getvalue())
 
-    def save_checkpoint(self, model, tag: str, manifest: dict) -> Path:
-        """safetensors weights + JSON manifest in checkpoints/<tag>/, replaced atomically."""
+    def save_checkpoint(self, learner, tag: str, manifest: dict) -> Path:
+        """The learner's trainable weights in checkpoints/<tag>/, replaced atomically."""
         final = self.root / "checkpoints" / tag
         tmp = final.with_name(f".{tag}.tmp")
         shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir(parents=True)
-        save_model(model, str(tmp / "model.safetensors"))
-        (tmp / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+        save_trainable(learner, tmp, manifest)
         if final.exists():
             shutil.rmtree(final)
         os.replace(tmp, final)

@@ -15,10 +15,17 @@ MEGA = 50  # batches per mega-batch; bigger = less padding, less randomness
 
 
 def make_batches(
-    items: list[Encoded], rng: random.Random, batch_size: int, group_by_length: bool = True
+    items: list[Encoded],
+    rng: random.Random,
+    batch_size: int,
+    group_by_length: bool = True,
+    shuffle: bool = True,
 ) -> list[list[Encoded]]:
-    """Shuffled training batches (lists of encoded examples)."""
+    """Training batches (lists of encoded examples): shuffled and length-grouped, or, with
+    `shuffle=False` (online training), consecutive examples in data order."""
     order = list(range(len(items)))
+    if not shuffle:
+        return [items[s : s + batch_size] for s in range(0, len(items), batch_size)]
     rng.shuffle(order)
     if group_by_length:
         chunk = batch_size * MEGA

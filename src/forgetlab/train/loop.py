@@ -56,8 +56,9 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
             batches = s.train_batches(ctx, batches)
         return batches
 
+    epochs = 1 if spec.online else spec.epochs  # online: a single pass in data order
     first = epoch_batches()
-    total_steps = len(first) * spec.epochs
+    total_steps = len(first) * epochs
     params = learner.trainable_parameters()
     opt = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
     sched = get_linear_schedule_with_warmup(
@@ -66,7 +67,7 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
     bar_id = bar.add_task(f"train {ctx.task.name[:40]}", total=total_steps, info="")
     steps = examples = tokens = padded = 0
     loss_sum, last = 0.0, float("nan")
-    for epoch in range(spec.epochs):
+    for epoch in range(epochs):
         for items in first if epoch == 0 else epoch_batches():
             batch = learner.collate(items).to(ctx.device)
             mask = ctx.stream.candidate_mask(ctx.stage, batch.task_ids)

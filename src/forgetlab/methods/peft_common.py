@@ -1,0 +1,35 @@
+"""What the peft-backed methods share: wrapping the backbone and turning peft's errors into
+one-line MethodErrors."""
+
+from __future__ import annotations
+
+from forgetlab.methods.base import MethodError
+
+
+def task_type(mode: str) -> str:
+    return "CAUSAL_LM" if mode == "text_to_text" else "FEATURE_EXTRACTION"
+
+
+def wrap(backbone, config):
+    """`peft.get_peft_model`, with peft's ValueErrors (unknown targets...) as MethodErrors."""
+    from peft import get_peft_model
+
+    try:
+        return get_peft_model(backbone, config)
+    except (ValueError, TypeError, NotImplementedError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise MethodError(f"method {config.peft_type.value.lower()}: {first}") from None
+
+
+def check_targets(backbone, targets: list[str] | None, kind: str) -> None:
+    """Every named target module must exist (suffix match on qualified names, as peft does)."""
+    if not targets:
+        return
+    names = [n for n, _ in backbone.named_modules()]
+    missing = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]
+    if missing:
+        leaves = sorted({n.rsplit(".", 1)[-1] for n in names if n} - {str(i) for i in range(999)})
+        raise MethodError(
+            f"method.target_modules: {kind} target {missing} not found in "
+            f"{type(backbone).__name__} (its modules include {', '.join(leaves[:12])}...)"
+        )
