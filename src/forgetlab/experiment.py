@@ -126,10 +126,12 @@ def run(
     learner = build_learner(spec, stream)
     device = pick_device(spec.train.device)
     learner.to(device)
+    strategies = build_strategies(spec.strategy)
+    for st in strategies:
+        st.check(learner.mode, stream.scenario)
     store = RunStore(Path(out) if out is not None else default_run_dir(spec.name))
     store.create(overwrite)
     store.write_spec(dump_spec(spec))
-    strategies = build_strategies(spec.strategy)
     encode = EncodeCache(learner)
     n_eval = sum(-(-len(t.test) // spec.eval.batch_size) for t in stream.tasks)
     total = sum(p.numel() for p in learner.parameters())
@@ -158,6 +160,13 @@ def run(
             ),
             method=spec.method.kind,
             strategies=[s.kind for s in spec.strategy],
+            strategy_cost={
+                st.spec.kind: {
+                    "seconds": sum(r.strategy_s.get(st.spec.kind, 0.0) for r in stages),
+                    "state_bytes": float(st.state_bytes()),
+                }
+                for st in strategies
+            },
             initial_accuracy=b,
             accuracy_matrix=R,
             test_counts=[len(t.test) for t in stream.tasks],
@@ -213,6 +222,7 @@ def run(
                     mean_loss=stats.mean_loss,
                     last_loss=stats.last_loss,
                     accuracy=row,
+                    strategy_s=stats.strategy_s,
                 )
             )
             last = stage == len(stream.tasks) - 1

@@ -55,6 +55,9 @@ class ModelSpec(SpecModel):
         "auto", description="classifier heads, or labels as words (causal LMs); auto decides"
     )
     pooling: Literal["mean", "cls", "last"] = Field("mean", description="classifier features")
+    head: Literal["linear", "cosine"] | None = Field(
+        None, description="classifier head; default linear, or what the strategy asks (seq_star)"
+    )
     revision: str | None = Field(None, description="hub revision (branch, tag or commit)")
     trust_remote_code: bool = Field(False, description="run model code from the hub (unsafe)")
     config_overrides: dict[str, int | float | str | bool] | None = Field(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from forgetlab.methods import build_method
 from forgetlab.models import describe, skeleton
 from forgetlab.spec import ExperimentSpec
+from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_stream
 from forgetlab.streams.task import Stream
 
@@ -32,6 +33,8 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     backbone = skeleton(spec.model)
     if backbone is not None:
         build_method(spec.method).check(backbone, mode)
+    for strategy in build_strategies(spec.strategy):
+        strategy.check(mode, stream.scenario)
     examples = [
         (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
         for t in stream.tasks

@@ -26,6 +26,14 @@ __all__ = [
 ]
 
 
+def head_kind(spec: ExperimentSpec) -> str:
+    """The model's `head` if set, else the first preference of a strategy, else linear."""
+    if spec.model.head is not None:
+        return spec.model.head
+    prefs = [getattr(s, "head", None) for s in spec.strategy]
+    return next((p for p in prefs if p is not None), "linear")
+
+
 def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
     """Load the backbone (seeded, so random-init models are reproducible), wrap it in a
     learner and apply the fine-tuning method."""
@@ -39,7 +47,7 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
         learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
     else:
         learner = ClassifierLearner(
-            backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling
+            backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling, head_kind(spec)
         )
     build_method(spec.method).apply(learner)
     return learner

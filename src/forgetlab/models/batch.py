@@ -21,6 +21,14 @@ class Batch:
     task_ids: torch.Tensor  # (B,) task index of each example
     uids: torch.Tensor  # (B,) example ids, unique in the stream
     target_ids: torch.Tensor | None = None  # (B, T) long, text-to-text only
+    # (B, 1, T, T) bool mask given to the backbone instead of attention_mask. Used by
+    # torch.func code: transformers inspects 2D masks with data-dependent checks that vmap
+    # cannot trace, and passes 4D masks through unchanged.
+    backbone_mask: torch.Tensor | None = None
+
+    @property
+    def mask_for_backbone(self) -> torch.Tensor:
+        return self.attention_mask if self.backbone_mask is None else self.backbone_mask
 
     def to(self, device: torch.device | str) -> Batch:
         moved = {

@@ -27,12 +27,18 @@ class ClassifierLearner(Learner):
     mode = "classifier"
 
     def __init__(
-        self, backbone: nn.Module, tokenizer, stream: Stream, max_length: int, pooling: str
+        self,
+        backbone: nn.Module,
+        tokenizer,
+        stream: Stream,
+        max_length: int,
+        pooling: str,
+        head: str = "linear",
     ) -> None:
         super().__init__(backbone, tokenizer, stream, max_length)
         self.pooling = pooling
         hidden = backbone.config.hidden_size
-        self.heads = TaskHeads(hidden, [len(t.classes) for t in stream.tasks])
+        self.heads = TaskHeads(hidden, [len(t.classes) for t in stream.tasks], head)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
         for p in self.heads.parameters():  # a task's head trains from its own stage on
             p.requires_grad_(False)
@@ -57,13 +63,21 @@ class ClassifierLearner(Learner):
         )
 
     def features(self, batch: Batch) -> torch.Tensor:
-        out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.attention_mask)
+        out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.mask_for_backbone)
         hidden = out.last_hidden_state[:, -batch.input_ids.shape[1] :]  # drop virtual tokens
         return pool(hidden, batch.attention_mask, self.pooling)  # (B, H)
 
-    def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
+    def active_tasks(self, mask: torch.Tensor) -> list[int]:
+        """Tasks whose head block has a competing class somewhere in the (B, C) mask."""
+        return [t for t in range(len(self.stream.tasks)) if bool(mask[..., self._block(t)].any())]
+
+    def forward(
+        self, batch: Batch, mask: torch.Tensor, tasks: list[int] | None = None
+    ) -> ModelOutput:
+        """`tasks` (the head blocks to compute) defaults to those `mask` needs; pass it to
+        keep the forward free of data-dependent control flow (torch.func)."""
         feats = self.features(batch)
-        tasks = sorted({t for t in range(len(self.stream.tasks)) if mask[:, self._block(t)].any()})
+        tasks = self.active_tasks(mask) if tasks is None else tasks
         logits = self.heads(feats, tasks).masked_fill(~mask, float("-inf"))  # (B, C)
         return ModelOutput(F.cross_entropy(logits, batch.labels), logits, feats)
 

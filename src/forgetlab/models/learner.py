@@ -54,8 +54,15 @@ class Learner(nn.Module):
     def collate(self, items: list[Encoded]) -> Batch:
         raise NotImplementedError
 
-    def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
-        """Task loss on `batch`; `mask` (B, C) marks the classes that compete per example."""
+    def forward(
+        self, batch: Batch, mask: torch.Tensor, tasks: list[int] | None = None
+    ) -> ModelOutput:
+        """Task loss on `batch`; `mask` (B, C) marks the classes that compete per example.
+        `tasks` (classifiers: head blocks to compute) is derived from `mask` when None."""
+        raise NotImplementedError
+
+    def active_tasks(self, mask: torch.Tensor) -> list[int]:
+        """The `tasks` argument of forward for this mask (computed outside torch.func)."""
         raise NotImplementedError
 
     def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:

@@ -70,8 +70,13 @@ class TextToTextLearner(Learner):
         picked = logp.gather(-1, targets.clamp_min(0).unsqueeze(-1)).squeeze(-1)
         return (picked * keep).sum(1)
 
-    def forward(self, batch: Batch, mask: torch.Tensor) -> ModelOutput:
-        logits = self.logits(batch.input_ids, batch.attention_mask)
+    def active_tasks(self, mask: torch.Tensor) -> list[int]:
+        return []
+
+    def forward(
+        self, batch: Batch, mask: torch.Tensor, tasks: list[int] | None = None
+    ) -> ModelOutput:
+        logits = self.logits(batch.input_ids, batch.mask_for_backbone)
         loss = F.cross_entropy(
             logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
             batch.target_ids[:, 1:].reshape(-1),

@@ -19,6 +19,7 @@ class StageRecord(BaseModel):
     mean_loss: float
     last_loss: float
     accuracy: list[float]
+    strategy_s: dict[str, float] = {}  # seconds inside each strategy's hooks
 
 
 class ModelInfo(BaseModel):
@@ -54,6 +55,7 @@ class RunResults(BaseModel):
     model: ModelInfo
     method: str
     strategies: list[str]
+    strategy_cost: dict[str, dict[str, float]] = {}  # per strategy: seconds, state_bytes
     initial_accuracy: list[float]
     accuracy_matrix: list[list[float]]
     test_counts: list[int]

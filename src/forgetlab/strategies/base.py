@@ -86,9 +86,32 @@ class Strategy:
     def end_task(self, ctx: TaskContext) -> None:
         return None
 
+    def check(self, mode: str, scenario: str) -> None:
+        """Raise a ForgetlabError if the strategy cannot work with this learner mode
+        ("classifier" | "text_to_text") or scenario; called by `forgetlab validate` and run."""
+
+    def learning_rate(self, ctx: TaskContext, lr: float) -> float:
+        """The peak learning rate for this stage (default: the spec's)."""
+        return lr
+
     def fitted_state(self) -> dict[str, object]:
         """Attributes fitted during a run (names ending in `_`)."""
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
+
+    def state_bytes(self) -> int:
+        """Memory held in fitted state: tensors, and token ids of stored examples."""
+        return _nbytes(self.fitted_state())
+
+
+def _nbytes(x: object) -> int:
+    if isinstance(x, torch.Tensor):
+        return x.numel() * x.element_size()
+    if isinstance(x, dict):
+        return sum(_nbytes(v) for v in x.values())
+    if isinstance(x, (list, tuple)):
+        return sum(_nbytes(v) for v in x)
+    ids = getattr(x, "ids", None)
+    return 8 * len(ids) if isinstance(ids, tuple) else 0
 
 
 strategies: Registry[type[Strategy]] = Registry("strategy")

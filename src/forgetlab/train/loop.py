@@ -28,6 +28,7 @@ class NonFiniteLossError(ForgetlabError):
 
 @dataclass(frozen=True)
 class StageStats:
+    strategy_s: dict[str, float]  # seconds spent in each strategy's hooks
     steps: int
     examples: int
     tokens: int  # real (unpadded) tokens processed
@@ -41,26 +42,44 @@ def stage_rng(seed: int, stage: int) -> random.Random:
     return random.Random(seed * 1_000_003 + stage)
 
 
+class HookTimer:
+    """Seconds spent in each strategy's hooks (the strategy's own cost, recorded in results)."""
+
+    def __init__(self, strategies: list[Strategy]) -> None:
+        self.seconds = {s.spec.kind: 0.0 for s in strategies}
+
+    def call(self, strategy: Strategy, hook: str, *args):
+        t0 = time.perf_counter()
+        try:
+            return getattr(strategy, hook)(*args)
+        finally:
+            self.seconds[strategy.spec.kind] += time.perf_counter() - t0
+
+
 def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats:
     """Train `ctx.learner` on task `ctx.stage` (in place) and return what it cost."""
     spec, learner = ctx.train, ctx.learner
     t0 = time.perf_counter()
+    timer = HookTimer(strategies)
     learner.begin_stage(ctx.stage)
     learner.train()
     for s in strategies:
-        s.begin_task(ctx)
+        timer.call(s, "begin_task", ctx)
 
     def epoch_batches() -> list:
         batches = ctx.batches(list(ctx.task.train))
         for s in strategies:
-            batches = s.train_batches(ctx, batches)
+            batches = timer.call(s, "train_batches", ctx, batches)
         return batches
 
     epochs = 1 if spec.online else spec.epochs  # online: a single pass in data order
     first = epoch_batches()
     total_steps = len(first) * epochs
     params = learner.trainable_parameters()
-    opt = torch.optim.AdamW(params, lr=spec.lr, weight_decay=spec.weight_decay)
+    lr = spec.lr
+    for s in strategies:
+        lr = s.learning_rate(ctx, lr)
+    opt = torch.optim.AdamW(params, lr=lr, weight_decay=spec.weight_decay)
     sched = get_linear_schedule_with_warmup(
         opt, math.ceil(spec.warmup_ratio * total_steps), max(total_steps, 1)
     )
@@ -74,7 +93,7 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
             out = learner(batch, mask)
             loss = out.loss
             for s in strategies:
-                extra = s.penalty(ctx, batch, out)
+                extra = timer.call(s, "penalty", ctx, batch, out)
                 if extra is not None:
                     loss = loss + extra
             if not torch.isfinite(loss):
@@ -97,13 +116,14 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
             bar.update(bar_id, advance=1, info=f"loss {last:.3f}")
     bar.remove_task(bar_id)
     for s in strategies:
-        s.end_task(ctx)
+        timer.call(s, "end_task", ctx)
     return StageStats(
-        steps,
-        examples,
-        tokens,
-        padded,
-        time.perf_counter() - t0,
-        loss_sum / max(steps, 1),
-        last,
+        strategy_s=timer.seconds,
+        steps=steps,
+        examples=examples,
+        tokens=tokens,
+        padded_tokens=padded,
+        seconds=time.perf_counter() - t0,
+        mean_loss=loss_sum / max(steps, 1),
+        last_loss=last,
     )

@@ -1,0 +1,136 @@
+"""Per-sample gradients with torch.func (vmap over grad), for importance weights.
+
+EWC's diagonal Fisher is the mean of squared per-sample gradients of the loss; MAS's
+importance is the mean absolute per-sample gradient of the squared output norm. Both need
+one gradient per example, which `vmap(grad(f))` computes in one batched pass instead of one
+backward pass per example (`per_sample_loop` is the slow reference, kept for tests and the
+benchmark).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+
+import torch
+from torch.func import functional_call, grad, vmap
+
+from forgetlab.models.batch import Batch, ModelOutput
+
+# objective(learner output, batch) -> scalar
+Objective = Callable[[ModelOutput, Batch], torch.Tensor]
+
+
+def task_loss(out: ModelOutput, batch: Batch) -> torch.Tensor:
+    return out.loss
+
+
+def squared_output_norm(out: ModelOutput, batch: Batch) -> torch.Tensor:
+    """MAS: ||f(x)||^2 of the competing logits (classifiers) or the label log-likelihood."""
+    if out.logits is None:
+        return out.loss
+    logits = out.logits.masked_fill(torch.isinf(out.logits), 0.0)
+    return (logits**2).sum()
+
+
+def four_d_mask(attention_mask: torch.Tensor, causal: bool) -> torch.Tensor:
+    """(B, T) padding mask -> (B, 1, T, T) bool attention mask (causal if asked)."""
+    T = attention_mask.shape[-1]
+    keys = attention_mask.bool()[:, None, None, :].expand(-1, 1, T, T)
+    if causal:
+        keys = keys & torch.ones(T, T, dtype=torch.bool, device=keys.device).tril()
+    return keys
+
+
+def per_sample_grads(
+    learner,
+    batch: Batch,
+    mask: torch.Tensor,
+    params: dict[str, torch.Tensor],
+    objective: Objective = task_loss,
+    chunk_size: int | None = None,
+) -> dict[str, torch.Tensor]:
+    """{name: (B, *shape)} gradients of `objective` for each example of `batch` (vmap)."""
+    tasks = learner.active_tasks(mask)
+    buffers = dict(learner.named_buffers())
+    causal = learner.mode == "text_to_text"
+    m4 = four_d_mask(batch.attention_mask, causal)
+    has_target = batch.target_ids is not None
+    target = batch.target_ids if has_target else batch.input_ids
+
+    def one(p, ids, attn, m4i, label, task, tgt, cand):
+        b = Batch(
+            ids[None],
+            attn[None],
+            label[None],
+            task[None],
+            task[None],
+            tgt[None] if has_target else None,
+            m4i[None],
+        )
+        out = functional_call(learner, (p, buffers), (b, cand[None]), {"tasks": tasks})
+        return objective(out, b)
+
+    g = vmap(grad(one), in_dims=(None, 0, 0, 0, 0, 0, 0, 0), chunk_size=chunk_size)
+    return g(
+        params,
+        batch.input_ids,
+        batch.attention_mask,
+        m4,
+        batch.labels,
+        batch.task_ids,
+        target,
+        mask,
+    )
+
+
+def per_sample_loop(
+    learner,
+    batch: Batch,
+    mask: torch.Tensor,
+    params: dict[str, torch.Tensor],
+    objective: Objective = task_loss,
+) -> dict[str, torch.Tensor]:
+    """The same as `per_sample_grads`, one backward pass per example (reference)."""
+    named = dict(learner.named_parameters())
+    out: dict[str, list[torch.Tensor]] = {n: [] for n in params}
+    for i in range(len(batch)):
+        one = replace(
+            batch,
+            **{
+                f: getattr(batch, f)[i : i + 1]
+                for f in ("input_ids", "attention_mask", "labels", "task_ids", "uids")
+            },
+            target_ids=None if batch.target_ids is None else batch.target_ids[i : i + 1],
+        )
+        grads = torch.autograd.grad(
+            objective(learner(one, mask[i : i + 1]), one),
+            [named[n] for n in params],
+            allow_unused=True,
+        )
+        for n, g in zip(params, grads):
+            out[n].append(torch.zeros_like(named[n]) if g is None else g)
+    return {n: torch.stack(v) for n, v in out.items()}
+
+
+def accumulate(
+    learner,
+    batches: Iterable[tuple[Batch, torch.Tensor]],
+    reduce: Callable[[torch.Tensor], torch.Tensor],
+    objective: Objective = task_loss,
+    chunk_size: int | None = 8,
+) -> dict[str, torch.Tensor]:
+    """Mean over all examples of reduce(per-sample gradient), for the trainable parameters
+    (e.g. reduce = square: the empirical Fisher diagonal). Runs in eval mode (no dropout)."""
+    params = {n: p.detach() for n, p in learner.named_parameters() if p.requires_grad}
+    total = {n: torch.zeros_like(p) for n, p in params.items()}
+    count = 0
+    was_training = learner.training
+    learner.eval()
+    for batch, mask in batches:
+        grads = per_sample_grads(learner, batch, mask, params, objective, chunk_size)
+        for n, g in grads.items():
+            total[n] += reduce(g).sum(0)
+        count += len(batch)
+    learner.train(was_training)
+    return {n: t / max(count, 1) for n, t in total.items()}
