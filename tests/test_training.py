@@ -93,15 +93,21 @@ def test_online_is_one_pass_in_data_order(tmp_path: Path, toy_files):
     from forgetlab.train.batching import make_batches
 
     train, test = toy_files
-    spec = spec_from_dict({
-        "model": {"name": "tiny-bert"},
-        "stream": {"kind": "files", "train": str(train), "test": str(test)},
-        "train": {"epochs": 3, "batch_size": 16, "online": True, "checkpoint": "none"},
-    })
+    spec = spec_from_dict(
+        {
+            "model": {"name": "tiny-bert"},
+            "stream": {"kind": "files", "train": str(train), "test": str(test)},
+            "train": {"epochs": 3, "batch_size": 16, "online": True, "checkpoint": "none"},
+        }
+    )
     res = forgetlab.run(spec, out=tmp_path / "online")
     assert [s.steps for s in res.results.stages] == [5, 5]  # 80 examples / 16, one pass
     assert [s.examples for s in res.results.stages] == [80, 80]
     items = list(range(10))
     import random
 
-    assert make_batches(items, random.Random(0), 4, shuffle=False) == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    assert make_batches(items, random.Random(0), 4, shuffle=False) == [
+        [0, 1, 2, 3],
+        [4, 5, 6, 7],
+        [8, 9],
+    ]

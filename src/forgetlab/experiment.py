@@ -67,6 +67,9 @@ class EncodeCache:
         self.learner = learner
         self.items: dict[int, Encoded] = {}
 
+    def lookup(self, uids: list[int]) -> list[Encoded]:
+        return [self.items[u] for u in uids]
+
     def __call__(self, examples: list[Example]) -> list[Encoded]:
         out = []
         for ex in examples:

@@ -26,13 +26,15 @@ MODELS = ["tiny-bert", "tiny-gpt2"]
 
 def make(method: str, model: str, toy_files, seed: int = 0):
     train, test = toy_files
-    spec = spec_from_dict({
-        "seed": seed,
-        "model": {"name": model},
-        "method": {"kind": method, **DEFAULTS.get(method, {})},
-        "stream": {"kind": "files", "train": str(train), "test": str(test)},
-        "train": {"epochs": 1, "lr": 1e-2, "batch_size": 16},
-    })
+    spec = spec_from_dict(
+        {
+            "seed": seed,
+            "model": {"name": model},
+            "method": {"kind": method, **DEFAULTS.get(method, {})},
+            "stream": {"kind": "files", "train": str(train), "test": str(test)},
+            "train": {"epochs": 1, "lr": 1e-2, "batch_size": 16},
+        }
+    )
     stream = build_stream(spec.stream)
     return spec, stream, build_learner(spec, stream)
 

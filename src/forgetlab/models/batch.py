@@ -21,7 +21,7 @@ class Batch:
     task_ids: torch.Tensor  # (B,) task index of each example
     uids: torch.Tensor  # (B,) example ids, unique in the stream
     target_ids: torch.Tensor | None = None  # (B, T) long, text-to-text only
-    # (B, 1, T, T) bool mask given to the backbone instead of attention_mask. Used by
+    # (B, 1, T, T) additive mask given to the backbone instead of attention_mask. Used by
     # torch.func code: transformers inspects 2D masks with data-dependent checks that vmap
     # cannot trace, and passes 4D masks through unchanged.
     backbone_mask: torch.Tensor | None = None
@@ -53,6 +53,7 @@ class ModelOutput:
     loss: torch.Tensor  # () mean task loss over the batch
     logits: torch.Tensor | None = None  # (B, C) over all classes, -inf where not competing
     features: torch.Tensor | None = None  # (B, H) pooled features, when the learner has them
+    token_logits: torch.Tensor | None = None  # (B, T, V) text-to-text next-token logits
 
 
 def pad(seqs: list[list[int]], value: int) -> torch.Tensor:

@@ -82,7 +82,7 @@ class TextToTextLearner(Learner):
             batch.target_ids[:, 1:].reshape(-1),
             ignore_index=-100,
         )
-        return ModelOutput(loss)
+        return ModelOutput(loss, token_logits=logits)
 
     def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
         """Log-likelihood of each candidate label after each prompt: (B, K)."""

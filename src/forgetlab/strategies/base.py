@@ -57,6 +57,18 @@ class TaskContext:
         """Shuffled, length-grouped batches of `examples` (drawn with the stage's rng)."""
         return self.make_batches(self.encode(examples), self.rng)
 
+    def encode_batch(self, batch: Batch) -> list[Encoded]:
+        """The encoded examples of a collated batch (from the run's tokenization cache)."""
+        return self.encode.lookup(batch.uids.tolist())
+
+    def collated(self, examples: list[Example], batch_size: int) -> list[Batch]:
+        """`examples` as collated batches on the device, in order (for importance passes)."""
+        items = self.encode(examples)
+        return [
+            self.learner.collate(items[i : i + batch_size]).to(self.device)
+            for i in range(0, len(items), batch_size)
+        ]
+
 
 class Strategy:
     """Base class: every hook is a no-op. Subclasses set `Spec` and override hooks."""
@@ -106,6 +118,10 @@ class Strategy:
 def _nbytes(x: object) -> int:
     if isinstance(x, torch.Tensor):
         return x.numel() * x.element_size()
+    if isinstance(x, torch.nn.Module):  # e.g. a frozen teacher copy
+        return sum(_nbytes(t) for t in (*x.parameters(), *x.buffers()))
+    if hasattr(x, "items") and isinstance(x.items, list):  # a replay memory
+        return _nbytes(x.items)
     if isinstance(x, dict):
         return sum(_nbytes(v) for v in x.values())
     if isinstance(x, (list, tuple)):

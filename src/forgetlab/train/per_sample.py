@@ -9,7 +9,8 @@ benchmark).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 import torch
@@ -33,13 +34,16 @@ def squared_output_norm(out: ModelOutput, batch: Batch) -> torch.Tensor:
     return (logits**2).sum()
 
 
-def four_d_mask(attention_mask: torch.Tensor, causal: bool) -> torch.Tensor:
-    """(B, T) padding mask -> (B, 1, T, T) bool attention mask (causal if asked)."""
+def four_d_mask(attention_mask: torch.Tensor, causal: bool, dtype=torch.float32) -> torch.Tensor:
+    """(B, T) padding mask -> (B, 1, T, T) additive float mask (0 = attend, dtype min = not),
+    causal if asked. Additive, because eager attention adds the mask to the scores."""
     T = attention_mask.shape[-1]
     keys = attention_mask.bool()[:, None, None, :].expand(-1, 1, T, T)
     if causal:
         keys = keys & torch.ones(T, T, dtype=torch.bool, device=keys.device).tril()
-    return keys
+    return torch.zeros(keys.shape, dtype=dtype, device=keys.device).masked_fill(
+        ~keys, torch.finfo(dtype).min
+    )
 
 
 def per_sample_grads(
@@ -54,7 +58,8 @@ def per_sample_grads(
     tasks = learner.active_tasks(mask)
     buffers = dict(learner.named_buffers())
     causal = learner.mode == "text_to_text"
-    m4 = four_d_mask(batch.attention_mask, causal)
+    dtype = next(learner.parameters()).dtype
+    m4 = four_d_mask(batch.attention_mask, causal, dtype)
     has_target = batch.target_ids is not None
     target = batch.target_ids if has_target else batch.input_ids
 
@@ -113,6 +118,23 @@ def per_sample_loop(
     return {n: torch.stack(v) for n, v in out.items()}
 
 
+@contextmanager
+def eager_attention(learner) -> Iterator[None]:
+    """Run with plain (eager) attention: vmap has no batching rule for CPU SDPA kernels and
+    would fall back to a slow per-example loop."""
+    backbone = learner.backbone
+    config = getattr(backbone, "config", None)
+    before = getattr(config, "_attn_implementation", None)
+    switch = before not in (None, "eager") and hasattr(backbone, "set_attn_implementation")
+    if switch:
+        backbone.set_attn_implementation("eager")
+    try:
+        yield
+    finally:
+        if switch:
+            backbone.set_attn_implementation(before)
+
+
 def accumulate(
     learner,
     batches: Iterable[tuple[Batch, torch.Tensor]],
@@ -127,10 +149,11 @@ def accumulate(
     count = 0
     was_training = learner.training
     learner.eval()
-    for batch, mask in batches:
-        grads = per_sample_grads(learner, batch, mask, params, objective, chunk_size)
-        for n, g in grads.items():
-            total[n] += reduce(g).sum(0)
-        count += len(batch)
+    with eager_attention(learner):
+        for batch, mask in batches:
+            grads = per_sample_grads(learner, batch, mask, params, objective, chunk_size)
+            for n, g in grads.items():
+                total[n] += reduce(g).sum(0)
+            count += len(batch)
     learner.train(was_training)
     return {n: t / max(count, 1) for n, t in total.items()}

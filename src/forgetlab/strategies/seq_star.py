@@ -1,0 +1,56 @@
+"""`seq_star`: SEQ* (Zheng et al., "Learn or Recall?", ACL 2024).
+
+Sequential fine-tuning made strong by three changes: after a warm-up on the first task the
+backbone is frozen; when a new task arrives the heads of old classes are frozen (outside
+the optimizer: no momentum, no weight decay); and the head is a cosine classifier. With a
+plain linear head and frozen old rows, the new rows grow until they win on every input
+and SEQ* collapses like `seq`; the cosine head is what makes it work.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveFloat
+
+from forgetlab.errors import ForgetlabError
+from forgetlab.specbase import SpecModel
+from forgetlab.strategies.base import Strategy, TaskContext, strategies
+
+
+class SeqStarSpec(SpecModel):
+    kind: Literal["seq_star"] = "seq_star"
+    head: Literal["cosine", "linear"] = Field("cosine", description="classifier head")
+    warmup: Literal["first_task", "none"] = Field(
+        "first_task", description="train the backbone on the first task, or never"
+    )
+    head_lr: PositiveFloat | None = Field(
+        1e-3, description="learning rate once the backbone is frozen (None: train.lr)"
+    )
+
+
+@strategies.register("seq_star", help="SEQ*: frozen backbone after warm-up, frozen old heads")
+class SeqStar(Strategy):
+    Spec = SeqStarSpec
+
+    def check(self, mode: str, scenario: str) -> None:
+        if mode != "classifier":
+            raise ForgetlabError("strategy 'seq_star' needs a classifier (it freezes class heads)")
+
+    def _backbone_frozen(self, ctx: TaskContext) -> bool:
+        return ctx.stage > 0 or self.spec.warmup == "none"
+
+    def begin_task(self, ctx: TaskContext) -> None:
+        learner = ctx.learner
+        if self._backbone_frozen(ctx):
+            for p in learner.backbone.parameters():
+                p.requires_grad_(False)
+        for t in range(ctx.stage):  # old classes' rows: frozen from now on
+            for p in learner.heads.blocks[t].parameters():
+                p.requires_grad_(False)
+        self.frozen_tasks_ = list(range(ctx.stage))
+
+    def learning_rate(self, ctx: TaskContext, lr: float) -> float:
+        if self._backbone_frozen(ctx) and self.spec.head_lr is not None:
+            return self.spec.head_lr
+        return lr

@@ -1,0 +1,98 @@
+"""Contract over every registered strategy on tiny offline models.
+
+Each strategy runs a 2-task stream, its penalties are finite and non-negative, a fresh
+strategy holds no fitted state, the same seed gives the same matrix, and a strategy that
+cannot work with a learner says so at validation.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+import torch
+
+import forgetlab
+from forgetlab.errors import ForgetlabError
+from forgetlab.experiment import EncodeCache, stage_context
+from forgetlab.models import build_learner
+from forgetlab.progress import progress_bar
+from forgetlab.spec import spec_from_dict
+from forgetlab.strategies import build_strategies, strategies
+from forgetlab.streams import build_stream
+from forgetlab.train.loop import train_stage
+from forgetlab.validate import validate
+
+CLASSIFIER_ONLY = {"derpp", "seq_star"}
+
+
+def spec_for(kind: str, model: str, toy_files, **train):
+    train_path, test_path = toy_files
+    return spec_from_dict(
+        {
+            "model": {"name": model},
+            "stream": {"kind": "files", "train": str(train_path), "test": str(test_path)},
+            "strategy": {"kind": kind},
+            "train": {"epochs": 1, "lr": 3e-3, "batch_size": 16, "checkpoint": "none", **train},
+        }
+    )
+
+
+@pytest.mark.parametrize("kind", strategies.names())
+def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
+    spec = spec_for(kind, "tiny-bert", toy_files)
+    stream = build_stream(spec.stream)
+    learner = build_learner(spec, stream)
+    (strategy,) = build_strategies(spec.strategy)
+    assert strategy.fitted_state() == {}
+    penalties: list[float] = []
+    original = strategy.penalty
+
+    def spy(ctx, batch, out):
+        value = original(ctx, batch, out)
+        if value is not None:
+            penalties.append(float(value))
+        return value
+
+    strategy.penalty = spy  # type: ignore[method-assign]
+    encode = EncodeCache(learner)
+    with progress_bar(False) as bar:
+        for stage in range(len(stream.tasks)):
+            ctx = stage_context(spec, stream, learner, stage, encode, torch.device("cpu"))
+            train_stage(ctx, [strategy], bar)
+    assert all(math.isfinite(p) and p >= 0 for p in penalties)
+    assert strategy.state_bytes() >= 0
+
+    a = forgetlab.run(spec, out=tmp_path / "a")
+    b = forgetlab.run(spec, out=tmp_path / "b")
+    assert a.accuracy_matrix.shape == (2, 2)
+    assert a.results.accuracy_matrix == b.results.accuracy_matrix
+    assert kind in a.results.strategy_cost
+
+
+@pytest.mark.parametrize("kind", strategies.names())
+def test_strategy_on_text_to_text(kind: str, toy_files, tmp_path: Path):
+    spec = spec_for(kind, "tiny-gpt2", toy_files)
+    if kind in CLASSIFIER_ONLY:
+        with pytest.raises(ForgetlabError, match="needs a classifier"):
+            validate(spec)
+        return
+    res = forgetlab.run(spec, out=tmp_path / "lm")
+    assert res.accuracy_matrix.shape == (2, 2)
+
+
+def test_strategies_compose_in_order(toy_files, tmp_path: Path):
+    train_path, test_path = toy_files
+    spec = spec_from_dict(
+        {
+            "model": {"name": "tiny-bert"},
+            "stream": {"kind": "files", "train": str(train_path), "test": str(test_path)},
+            "strategy": [{"kind": "er", "memory_size": 20}, {"kind": "ewc", "samples": 16}],
+            "train": {"epochs": 1, "checkpoint": "none"},
+        }
+    )
+    res = forgetlab.run(spec, out=tmp_path / "combo")
+    assert res.results.strategies == ["er", "ewc"]
+    assert res.results.strategy_cost["er"]["state_bytes"] > 0
+    assert res.results.strategy_cost["ewc"]["state_bytes"] > 0
