@@ -28,17 +28,38 @@ def main() -> None:
         res = forgetlab.run(spec, out=args.out / spec.name, overwrite=True)
         wall = time.perf_counter() - t0
         r, m = res.results, res.metrics
-        rows.append((spec.name, r.method, "+".join(r.strategies), r.model.trainable_fraction,
-                     m["average_accuracy"], m["learning_accuracy"], m["average_forgetting"],
-                     m["bwt"], wall))
+        rows.append(
+            (
+                spec.name,
+                r.method,
+                "+".join(r.strategies),
+                r.model.trainable_fraction,
+                m["average_accuracy"],
+                m["learning_accuracy"],
+                m["average_forgetting"],
+                m["bwt"],
+                wall,
+            )
+        )
         print(f"done {spec.name}: {wall:.1f} s", flush=True)
-    head = ("spec", "method", "strategy", "trainable", "avg_acc", "learn_acc", "forget", "bwt",
-            "wall_s")
+    head = (
+        "spec",
+        "method",
+        "strategy",
+        "trainable",
+        "avg_acc",
+        "learn_acc",
+        "forget",
+        "bwt",
+        "wall_s",
+    )
     print("| " + " | ".join(head) + " |")
     print("|" + "---|" * len(head))
     for name, meth, strat, frac, aa, la, fg, bwt, wall in rows:
-        print(f"| {name} | {meth} | {strat} | {frac:.4%} | {aa:.3f} | {la:.3f} | {fg:.3f} | "
-              f"{bwt:.3f} | {wall:.1f} |")
+        print(
+            f"| {name} | {meth} | {strat} | {frac:.4%} | {aa:.3f} | {la:.3f} | {fg:.3f} | "
+            f"{bwt:.3f} | {wall:.1f} |"
+        )
 
 
 if __name__ == "__main__":

@@ -131,7 +131,7 @@ def run(
     learner.to(device)
     strategies = build_strategies(spec.strategy)
     for st in strategies:
-        st.check(learner.mode, stream.scenario)
+        st.check(learner.mode, stream.scenario, spec.method.kind)
     store = RunStore(Path(out) if out is not None else default_run_dir(spec.name))
     store.create(overwrite)
     store.write_spec(dump_spec(spec))

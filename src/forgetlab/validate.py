@@ -34,7 +34,7 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     if backbone is not None:
         build_method(spec.method).check(backbone, mode)
     for strategy in build_strategies(spec.strategy):
-        strategy.check(mode, stream.scenario)
+        strategy.check(mode, stream.scenario, spec.method.kind)
     examples = [
         (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
         for t in stream.tasks

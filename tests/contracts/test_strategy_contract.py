@@ -25,14 +25,21 @@ from forgetlab.train.loop import train_stage
 from forgetlab.validate import validate
 
 CLASSIFIER_ONLY = {"derpp", "seq_star"}
+TASK_INCREMENTAL_ONLY = {"branch"}
 
 
 def spec_for(kind: str, model: str, toy_files, **train):
     train_path, test_path = toy_files
+    scenario = "task_incremental" if kind in TASK_INCREMENTAL_ONLY else "class_incremental"
     return spec_from_dict(
         {
             "model": {"name": model},
-            "stream": {"kind": "files", "train": str(train_path), "test": str(test_path)},
+            "stream": {
+                "kind": "files",
+                "train": str(train_path),
+                "test": str(test_path),
+                "scenario": scenario,
+            },
             "strategy": {"kind": kind},
             "train": {"epochs": 1, "lr": 3e-3, "batch_size": 16, "checkpoint": "none", **train},
         }

@@ -63,7 +63,8 @@ class ClassifierLearner(Learner):
         )
 
     def features(self, batch: Batch) -> torch.Tensor:
-        out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.mask_for_backbone)
+        with self.routed(batch.task_ids):
+            out = self.backbone(input_ids=batch.input_ids, attention_mask=batch.mask_for_backbone)
         hidden = out.last_hidden_state[:, -batch.input_ids.shape[1] :]  # drop virtual tokens
         return pool(hidden, batch.attention_mask, self.pooling)  # (B, H)
 

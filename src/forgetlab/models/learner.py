@@ -12,11 +12,13 @@ list of encoded examples to the longest one (dynamic padding).
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
+from forgetlab.errors import ForgetlabError
 from forgetlab.models.batch import Batch, ModelOutput
 from forgetlab.streams.task import Example, Stream
 
@@ -43,6 +45,34 @@ class Learner(nn.Module):
         self.tokenizer = tokenizer
         self.stream = stream
         self.max_length = max_length
+        self.branches: dict[int, str] = {}  # task -> peft adapter name (the `branch` strategy)
+
+    def routed(self, task_ids: torch.Tensor):
+        """Context in which the backbone uses the branch (peft adapter) of the batch's task,
+        or the bare backbone for a task without one. A no-op without branches."""
+        if not self.branches:
+            return nullcontext()
+        return self._route(task_ids)
+
+    @contextmanager
+    def _route(self, task_ids: torch.Tensor):
+        tasks = set(task_ids.tolist())
+        if len(tasks) != 1:
+            raise ForgetlabError("strategy 'branch': a batch mixes tasks; branches need one task")
+        name = self.branches.get(tasks.pop())
+        if name is None:
+            with self.backbone.disable_adapter():
+                yield
+            return
+        flags = [(p, p.requires_grad) for p in self.backbone.parameters()]
+        active = self.backbone.active_adapter
+        self.backbone.set_adapter(name, inference_mode=name != active)
+        try:
+            yield
+        finally:
+            self.backbone.set_adapter(active)
+            for p, flag in flags:
+                p.requires_grad_(flag)
 
     @property
     def device(self) -> torch.device:

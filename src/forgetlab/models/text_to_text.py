@@ -76,7 +76,8 @@ class TextToTextLearner(Learner):
     def forward(
         self, batch: Batch, mask: torch.Tensor, tasks: list[int] | None = None
     ) -> ModelOutput:
-        logits = self.logits(batch.input_ids, batch.mask_for_backbone)
+        with self.routed(batch.task_ids):
+            logits = self.logits(batch.input_ids, batch.mask_for_backbone)
         loss = F.cross_entropy(
             logits[:, :-1].reshape(-1, logits.shape[-1]).float(),
             batch.target_ids[:, 1:].reshape(-1),
@@ -96,4 +97,6 @@ class TextToTextLearner(Learner):
         ids = pad(rows, self.pad_id).to(batch.input_ids.device)
         attn = pad([[1] * len(r) for r in rows], 0).to(ids.device)
         tgt = pad(targets, -100).to(ids.device)
-        return self.token_logprobs(ids, attn, tgt).view(len(starts), len(candidates))
+        with self.routed(batch.task_ids):
+            scores = self.token_logprobs(ids, attn, tgt)
+        return scores.view(len(starts), len(candidates))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from forgetlab.strategies.base import HOOKS, Strategy, TaskContext, strategies
 
 # Built-in strategies: one import line per module registers it.
+from forgetlab.strategies import branch as _branch  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import derpp as _derpp  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import er as _er  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import ewc as _ewc  # noqa: E402,F401  isort: skip

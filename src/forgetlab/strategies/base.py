@@ -98,9 +98,10 @@ class Strategy:
     def end_task(self, ctx: TaskContext) -> None:
         return None
 
-    def check(self, mode: str, scenario: str) -> None:
+    def check(self, mode: str, scenario: str, method: str) -> None:
         """Raise a ForgetlabError if the strategy cannot work with this learner mode
-        ("classifier" | "text_to_text") or scenario; called by `forgetlab validate` and run."""
+        ("classifier" | "text_to_text"), scenario or fine-tuning method; called by
+        `forgetlab validate` and by run before anything is written."""
 
     def learning_rate(self, ctx: TaskContext, lr: float) -> float:
         """The peak learning rate for this stage (default: the spec's)."""

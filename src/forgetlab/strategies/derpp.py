@@ -34,7 +34,7 @@ class DERPPSpec(SpecModel):
 class DERPP(Strategy):
     Spec = DERPPSpec
 
-    def check(self, mode: str, scenario: str) -> None:
+    def check(self, mode: str, scenario: str, method: str) -> None:
         if mode != "classifier":
             raise ForgetlabError("strategy 'derpp' needs a classifier (it replays class logits)")
 

@@ -5,7 +5,7 @@ loss, computed with torch.func (vmap over grad) in one batched pass per batch.
 
     [strategy]
     kind = "ewc"
-    lambda_ = 100.0   # on mean-normalised Fisher (see regularization.py)
+    lambda_ = 10.0    # on mean-normalised Fisher (see regularization.py)
     online = false
 """
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Literal
 
 import torch
+from pydantic import Field, NonNegativeFloat
 
 from forgetlab.strategies.base import TaskContext, strategies
 from forgetlab.strategies.regularization import ImportanceRegularizer, ImportanceSpec
@@ -19,6 +20,7 @@ from forgetlab.train.per_sample import accumulate, squared_output_norm
 class MASSpec(ImportanceSpec):
     kind: Literal["mas"] = "mas"
     online: bool = True  # MAS accumulates importance over tasks
+    lambda_: NonNegativeFloat = Field(1.0, description="penalty weight (on mean-1 importances)")
 
 
 @strategies.register("mas", help="MAS: output-sensitivity-weighted L2 to old weights")

@@ -20,7 +20,7 @@ from forgetlab.strategies.base import Strategy, TaskContext
 
 
 class ImportanceSpec(SpecModel):
-    lambda_: NonNegativeFloat = Field(100.0, description="penalty weight (on mean-1 importances)")
+    lambda_: NonNegativeFloat = Field(10.0, description="penalty weight (on mean-1 importances)")
     samples: PositiveInt = Field(256, description="examples of the task used for importance")
     normalize: bool = Field(True, description="divide importances by their mean")
     online: bool = Field(False, description="one running importance/anchor pair")
@@ -34,6 +34,8 @@ class ImportanceRegularizer(Strategy):
         raise NotImplementedError
 
     def end_task(self, ctx: TaskContext) -> None:
+        if ctx.stage == len(ctx.stream.tasks) - 1:
+            return  # no later task to protect this one from
         task = list(ctx.task.train)
         examples = ctx.rng.sample(task, min(self.spec.samples, len(task)))
         batches = [

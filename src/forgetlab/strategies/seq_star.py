@@ -25,7 +25,7 @@ class SeqStarSpec(SpecModel):
         "first_task", description="train the backbone on the first task, or never"
     )
     head_lr: PositiveFloat | None = Field(
-        1e-3, description="learning rate once the backbone is frozen (None: train.lr)"
+        1e-2, description="learning rate once the backbone is frozen (None: train.lr)"
     )
 
 
@@ -33,7 +33,7 @@ class SeqStarSpec(SpecModel):
 class SeqStar(Strategy):
     Spec = SeqStarSpec
 
-    def check(self, mode: str, scenario: str) -> None:
+    def check(self, mode: str, scenario: str, method: str) -> None:
         if mode != "classifier":
             raise ForgetlabError("strategy 'seq_star' needs a classifier (it freezes class heads)")
 

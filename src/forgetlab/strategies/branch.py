@@ -1,0 +1,61 @@
+"""`branch`: parameter isolation. One LoRA adapter (and one head) per task, chosen by the task
+id at test time: the model-branching strategy of task-incremental learning.
+
+The backbone is frozen; stage i adds adapter `task{i}` (peft) and trains only it and the
+task's head. Evaluating task j uses adapter `task{j}`, or the bare backbone for a task not
+trained yet. Task-incremental streams only (the task id picks the branch), with the `full`
+method (the branches are the fine-tuning method).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, PositiveInt
+
+from forgetlab.errors import ForgetlabError
+from forgetlab.methods.peft_common import task_type
+from forgetlab.specbase import SpecModel
+from forgetlab.strategies.base import Strategy, TaskContext, strategies
+
+
+class BranchSpec(SpecModel):
+    kind: Literal["branch"] = "branch"
+    r: PositiveInt = Field(8, description="LoRA rank of each branch")
+    alpha: float = Field(16.0, gt=0, description="LoRA scaling")
+    target_modules: list[str] | None = Field(None, description="default: peft's choice")
+
+
+@strategies.register("branch", help="one LoRA branch + head per task, picked by task id (TIL)")
+class Branch(Strategy):
+    Spec = BranchSpec
+
+    def check(self, mode: str, scenario: str, method: str) -> None:
+        if scenario != "task_incremental":
+            raise ForgetlabError(
+                "strategy 'branch' needs a task-incremental stream (the task id picks the "
+                f"branch at test time); this stream is {scenario}"
+            )
+        if method != "full":
+            raise ForgetlabError(
+                f"strategy 'branch' adds its own LoRA per task; use method 'full', not {method!r}"
+            )
+
+    def begin_task(self, ctx: TaskContext) -> None:
+        from peft import LoraConfig, get_peft_model
+
+        learner = ctx.learner
+        name = f"task{ctx.stage}"
+        cfg = LoraConfig(
+            task_type=task_type(learner.mode),
+            r=self.spec.r,
+            lora_alpha=self.spec.alpha,
+            target_modules=self.spec.target_modules,
+        )
+        if ctx.stage == 0:
+            learner.backbone = get_peft_model(learner.backbone, cfg, adapter_name=name)
+        else:
+            learner.backbone.add_adapter(name, cfg)
+        learner.backbone.set_adapter(name)  # only this branch's weights train
+        self.branches_ = {**getattr(self, "branches_", {}), ctx.stage: name}
+        learner.branches = dict(self.branches_)
