@@ -170,6 +170,7 @@ def run(
                 }
                 for st in strategies
             },
+            strategy_info={st.spec.kind: st.summary() for st in strategies if st.summary()},
             initial_accuracy=b,
             accuracy_matrix=R,
             test_counts=[len(t.test) for t in stream.tasks],

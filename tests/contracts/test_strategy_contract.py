@@ -25,6 +25,7 @@ from forgetlab.train.loop import train_stage
 from forgetlab.validate import validate
 
 CLASSIFIER_ONLY = {"derpp", "seq_star"}
+TEXT_TO_TEXT_ONLY = {"lamol"}
 TASK_INCREMENTAL_ONLY = {"branch"}
 
 
@@ -48,7 +49,7 @@ def spec_for(kind: str, model: str, toy_files, **train):
 
 @pytest.mark.parametrize("kind", strategies.names())
 def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
-    spec = spec_for(kind, "tiny-bert", toy_files)
+    spec = spec_for(kind, "tiny-gpt2" if kind in TEXT_TO_TEXT_ONLY else "tiny-bert", toy_files)
     stream = build_stream(spec.stream)
     learner = build_learner(spec, stream)
     (strategy,) = build_strategies(spec.strategy)
@@ -79,7 +80,12 @@ def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
 
 
 @pytest.mark.parametrize("kind", strategies.names())
-def test_strategy_on_text_to_text(kind: str, toy_files, tmp_path: Path):
+def test_strategy_on_the_other_mode(kind: str, toy_files, tmp_path: Path):
+    """Every strategy on a causal LM, or on a classifier for the text-to-text-only ones."""
+    if kind in TEXT_TO_TEXT_ONLY:
+        with pytest.raises(ForgetlabError, match="needs a causal LM"):
+            validate(spec_for(kind, "tiny-bert", toy_files))
+        return
     spec = spec_for(kind, "tiny-gpt2", toy_files)
     if kind in CLASSIFIER_ONLY:
         with pytest.raises(ForgetlabError, match="needs a classifier"):
@@ -103,3 +109,32 @@ def test_strategies_compose_in_order(toy_files, tmp_path: Path):
     assert res.results.strategies == ["er", "ewc"]
     assert res.results.strategy_cost["er"]["state_bytes"] > 0
     assert res.results.strategy_cost["ewc"]["state_bytes"] > 0
+
+
+@pytest.mark.parametrize(
+    ("kind", "method"),
+    [
+        ("ewc", "lora"),
+        ("mas", "ia3"),
+        ("lwf", "lora"),
+        ("er", "prompt"),
+        ("derpp", "adapter"),
+        ("seq_star", "lora"),
+        ("joint", "head"),
+    ],
+)
+def test_strategies_with_methods(kind: str, method: str, toy_files, tmp_path: Path):
+    """Strategies see only what the method trains; the two compose."""
+    train_path, test_path = toy_files
+    spec = spec_from_dict(
+        {
+            "model": {"name": "tiny-bert"},
+            "method": {"kind": method},
+            "stream": {"kind": "files", "train": str(train_path), "test": str(test_path)},
+            "strategy": {"kind": kind},
+            "train": {"epochs": 1, "lr": 3e-3, "batch_size": 16, "checkpoint": "none"},
+        }
+    )
+    res = forgetlab.run(spec, out=tmp_path / f"{kind}-{method}")
+    assert res.results.method == method and res.results.model.trainable_fraction < 0.5
+    assert res.accuracy_matrix.shape == (2, 2)

@@ -7,7 +7,12 @@ from typing import Literal
 from pydantic import Field
 
 from forgetlab.methods.base import Method, methods
-from forgetlab.methods.peft_common import check_targets, task_type, wrap
+from forgetlab.methods.peft_common import (
+    check_default_targets,
+    check_targets,
+    task_type,
+    wrap,
+)
 from forgetlab.specbase import SpecModel
 
 
@@ -24,6 +29,8 @@ class IA3(Method):
 
     def check(self, backbone, mode: str) -> None:
         check_targets(backbone, self.spec.target_modules, "IA3")
+        if self.spec.target_modules is None:
+            check_default_targets(backbone, "ia3", "IA3")
 
     def apply(self, learner) -> None:
         from peft import IA3Config

@@ -14,7 +14,12 @@ from typing import Literal
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from forgetlab.methods.base import Method, methods
-from forgetlab.methods.peft_common import check_targets, task_type, wrap
+from forgetlab.methods.peft_common import (
+    check_default_targets,
+    check_targets,
+    task_type,
+    wrap,
+)
 from forgetlab.specbase import SpecModel
 
 
@@ -50,6 +55,8 @@ class LoRA(Method):
 
     def check(self, backbone, mode: str) -> None:
         check_targets(backbone, self.spec.target_modules, "LoRA")
+        if self.spec.target_modules is None:
+            check_default_targets(backbone, "lora", "LoRA")
 
     def apply(self, learner) -> None:
         learner.backbone = wrap(learner.backbone, self.spec.peft_config(learner.mode))

@@ -33,3 +33,16 @@ def check_targets(backbone, targets: list[str] | None, kind: str) -> None:
             f"method.target_modules: {kind} target {missing} not found in "
             f"{type(backbone).__name__} (its modules include {', '.join(leaves[:12])}...)"
         )
+
+
+def check_default_targets(backbone, peft_kind: str, label: str) -> None:
+    """Without explicit target modules peft needs a default for the model type."""
+    from peft.utils import constants
+
+    table = getattr(constants, f"TRANSFORMERS_MODELS_TO_{peft_kind.upper()}_TARGET_MODULES_MAPPING")
+    model_type = getattr(getattr(backbone, "config", None), "model_type", None)
+    if model_type not in table:
+        raise MethodError(
+            f"method.target_modules: peft has no default {label} targets for "
+            f"{type(backbone).__name__} (model type {model_type!r}); name the modules to adapt"
+        )

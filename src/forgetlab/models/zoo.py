@@ -6,6 +6,7 @@ Registered names:
     tiny-bert    a 2-layer random-init BERT with MiniLM's WordPiece vocabulary; a classifier.
     tiny-gpt2    a 2-layer random-init GPT-2 with forgetlab's bundled byte-level BPE; text-to-text.
     tiny-llama   a 2-layer random-init Llama with the same BPE; text-to-text.
+    tiny-lstm    a 2-layer bidirectional LSTM encoder (not a transformer); a classifier.
 
 Anything else is a local directory or a hub id loaded with transformers' Auto classes.
 `model.config_overrides` changes fields of a tiny model's config (e.g. n_layer = 4).
@@ -136,6 +137,17 @@ def _tiny_llama(spec: ModelSpec):
         pad_token_id=tok.pad_token_id,
     )
     return LlamaForCausalLM(LlamaConfig(**{**cfg, **(spec.config_overrides or {})})), tok
+
+
+@_register("tiny-lstm", "classifier", "2-layer bidirectional LSTM encoder (hidden 64), for tests")
+def _tiny_lstm(spec: ModelSpec):
+    from transformers import AutoTokenizer
+
+    from forgetlab.models.lstm import LSTMEncoder
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    cfg = {"hidden_size": 64, "num_layers": 2, **(spec.config_overrides or {})}
+    return LSTMEncoder(tok.vocab_size, pad_token_id=tok.pad_token_id, **cfg), tok
 
 
 def _is_causal(architectures: list[str] | None) -> bool:

@@ -56,6 +56,7 @@ class RunResults(BaseModel):
     method: str
     strategies: list[str]
     strategy_cost: dict[str, dict[str, float]] = {}  # per strategy: seconds, state_bytes
+    strategy_info: dict[str, dict] = {}  # per strategy: its own summary (e.g. LAMOL samples)
     initial_accuracy: list[float]
     accuracy_matrix: list[list[float]]
     test_counts: list[int]

@@ -10,8 +10,10 @@ from forgetlab.strategies import derpp as _derpp  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import er as _er  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import ewc as _ewc  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import joint as _joint  # noqa: E402,F401  isort: skip
+from forgetlab.strategies import lamol as _lamol  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import lwf as _lwf  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import mas as _mas  # noqa: E402,F401  isort: skip
+from forgetlab.strategies import olora as _olora  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import seq as _seq  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import seq_star as _seq_star  # noqa: E402,F401  isort: skip
 

@@ -107,6 +107,10 @@ class Strategy:
         """The peak learning rate for this stage (default: the spec's)."""
         return lr
 
+    def summary(self) -> dict:
+        """JSON-able facts about what the strategy did, recorded in results.json."""
+        return {}
+
     def fitted_state(self) -> dict[str, object]:
         """Attributes fitted during a run (names ending in `_`)."""
         return {k: v for k, v in vars(self).items() if k.endswith("_") and not k.startswith("_")}
