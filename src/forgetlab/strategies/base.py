@@ -107,6 +107,10 @@ class Strategy:
         """The peak learning rate for this stage (default: the spec's)."""
         return lr
 
+    def train_mask(self, ctx: TaskContext, mask: torch.Tensor) -> torch.Tensor:
+        """The (B, C) mask of classes competing in training (default: the scenario's)."""
+        return mask
+
     def summary(self) -> dict:
         """JSON-able facts about what the strategy did, recorded in results.json."""
         return {}

@@ -90,6 +90,8 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
         for items in first if epoch == 0 else epoch_batches():
             batch = learner.collate(items).to(ctx.device)
             mask = ctx.stream.candidate_mask(ctx.stage, batch.task_ids)
+            for s in strategies:
+                mask = s.train_mask(ctx, mask)
             out = learner(batch, mask)
             loss = out.loss
             for s in strategies:
