@@ -46,3 +46,17 @@ def check_default_targets(backbone, peft_kind: str, label: str) -> None:
             f"method.target_modules: peft has no default {label} targets for "
             f"{type(backbone).__name__} (model type {model_type!r}); name the modules to adapt"
         )
+
+
+def add_task_adapter(learner, name: str, r: int, alpha: float, targets: list[str] | None) -> None:
+    """Give the learner's backbone one more LoRA adapter called `name` (wrapping it with peft
+    on the first call), for strategies that keep one adapter per task (branch, olora)."""
+    from peft import LoraConfig, get_peft_model
+
+    cfg = LoraConfig(
+        task_type=task_type(learner.mode), r=r, lora_alpha=alpha, target_modules=targets
+    )
+    if hasattr(learner.backbone, "peft_config"):
+        learner.backbone.add_adapter(name, cfg)
+    else:
+        learner.backbone = get_peft_model(learner.backbone, cfg, adapter_name=name)

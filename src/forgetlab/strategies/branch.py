@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from forgetlab.errors import ForgetlabError
-from forgetlab.methods.peft_common import task_type
+from forgetlab.methods.peft_common import add_task_adapter
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
@@ -42,20 +42,8 @@ class Branch(Strategy):
             )
 
     def begin_task(self, ctx: TaskContext) -> None:
-        from peft import LoraConfig, get_peft_model
-
-        learner = ctx.learner
-        name = f"task{ctx.stage}"
-        cfg = LoraConfig(
-            task_type=task_type(learner.mode),
-            r=self.spec.r,
-            lora_alpha=self.spec.alpha,
-            target_modules=self.spec.target_modules,
-        )
-        if ctx.stage == 0:
-            learner.backbone = get_peft_model(learner.backbone, cfg, adapter_name=name)
-        else:
-            learner.backbone.add_adapter(name, cfg)
+        learner, name = ctx.learner, f"task{ctx.stage}"
+        add_task_adapter(learner, name, self.spec.r, self.spec.alpha, self.spec.target_modules)
         learner.backbone.set_adapter(name)  # only this branch's weights train
         self.branches_ = {**getattr(self, "branches_", {}), ctx.stage: name}
         learner.branches = dict(self.branches_)

@@ -15,7 +15,7 @@ import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from forgetlab.errors import ForgetlabError
-from forgetlab.methods.peft_common import task_type
+from forgetlab.methods.peft_common import add_task_adapter
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
@@ -44,19 +44,8 @@ class OLoRA(Strategy):
             )
 
     def begin_task(self, ctx: TaskContext) -> None:
-        from peft import LoraConfig, get_peft_model
-
         learner, name = ctx.learner, f"task{ctx.stage}"
-        cfg = LoraConfig(
-            task_type=task_type(learner.mode),
-            r=self.spec.r,
-            lora_alpha=self.spec.alpha,
-            target_modules=self.spec.target_modules,
-        )
-        if ctx.stage == 0:
-            learner.backbone = get_peft_model(learner.backbone, cfg, adapter_name=name)
-        else:
-            learner.backbone.add_adapter(name, cfg)
+        add_task_adapter(learner, name, self.spec.r, self.spec.alpha, self.spec.target_modules)
         self.adapters_ = [*getattr(self, "adapters_", []), name]
         learner.backbone.base_model.set_adapter(self.adapters_)  # all active, summed
         for old in self.adapters_[:-1]:  # earlier tasks' adapters: frozen
