@@ -138,6 +138,8 @@ def run(
     encode = EncodeCache(learner)
     n_eval = sum(-(-len(t.test) // spec.eval.batch_size) for t in stream.tasks)
     total = sum(p.numel() for p in learner.parameters())
+    provenance = {"versions": versions(), "git": git_info()}  # once per run, not per stage
+    task_hashes = {t.name: t.data_hash() for t in stream.tasks}
 
     def results(status: str, stages: list[StageRecord], b: list[float], eval0: float):
         R = [s.accuracy for s in stages]
@@ -153,7 +155,7 @@ def run(
             stream=stream.name,
             tasks=stream.task_names,
             classes=list(stream.class_names),
-            task_hashes={t.name: t.data_hash() for t in stream.tasks},
+            task_hashes=task_hashes,
             model=ModelInfo(
                 name=spec.model.name,
                 mode=learner.mode,
@@ -182,8 +184,7 @@ def run(
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds")
             if status == "complete"
             else None,
-            versions=versions(),
-            git=git_info(),
+            **provenance,
         )
 
     with progress_bar(progress) as bar:
