@@ -8,7 +8,6 @@ from pydantic import Field
 
 from forgetlab.methods.base import Method, methods
 from forgetlab.methods.peft_common import (
-    check_default_targets,
     check_targets,
     task_type,
     wrap,
@@ -28,9 +27,7 @@ class IA3(Method):
     uses_peft = True
 
     def check(self, backbone, mode: str) -> None:
-        check_targets(backbone, self.spec.target_modules, "IA3")
-        if self.spec.target_modules is None:
-            check_default_targets(backbone, "ia3", "IA3")
+        check_targets(backbone, self.spec.target_modules, "ia3", "IA3")
 
     def apply(self, learner) -> None:
         from peft import IA3Config

@@ -15,7 +15,6 @@ from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from forgetlab.methods.base import Method, methods
 from forgetlab.methods.peft_common import (
-    check_default_targets,
     check_targets,
     task_type,
     wrap,
@@ -54,9 +53,7 @@ class LoRA(Method):
     uses_peft = True
 
     def check(self, backbone, mode: str) -> None:
-        check_targets(backbone, self.spec.target_modules, "LoRA")
-        if self.spec.target_modules is None:
-            check_default_targets(backbone, "lora", "LoRA")
+        check_targets(backbone, self.spec.target_modules, "lora", "LoRA")
 
     def apply(self, learner) -> None:
         learner.backbone = wrap(learner.backbone, self.spec.peft_config(learner.mode))

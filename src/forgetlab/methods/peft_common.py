@@ -21,9 +21,11 @@ def wrap(backbone, config):
         raise MethodError(f"method {config.peft_type.value.lower()}: {first}") from None
 
 
-def check_targets(backbone, targets: list[str] | None, kind: str) -> None:
-    """Every named target module must exist (suffix match on qualified names, as peft does)."""
+def check_targets(backbone, targets: list[str] | None, peft_kind: str, kind: str) -> None:
+    """Every named target module must exist (suffix match on qualified names, as peft does);
+    with none named, peft must have a default for the model type."""
     if not targets:
+        check_default_targets(backbone, peft_kind, kind)
         return
     names = [n for n, _ in backbone.named_modules()]
     missing = [t for t in targets if not any(n == t or n.endswith("." + t) for n in names)]

@@ -33,35 +33,31 @@ class PrefixSpec(SpecModel):
     num_virtual_tokens: PositiveInt = Field(20, description="learned key/value prefix length")
 
 
-@methods.register("prompt", help="prompt tuning through peft (learned virtual input tokens)")
-class PromptTuning(Method):
-    Spec = PromptSpec
+class VirtualTokens(Method):
+    """Prompt-learning methods: a peft config with `num_virtual_tokens`, backbone frozen."""
+
     uses_peft = True
+    config_name = ""  # the peft config class
 
     def check(self, backbone, mode: str) -> None:
-        _needs_transformer(backbone, "prompt")
+        _needs_transformer(backbone, self.spec.kind)
 
     def apply(self, learner) -> None:
-        from peft import PromptTuningConfig
+        import peft
 
-        cfg = PromptTuningConfig(
+        cfg = getattr(peft, self.config_name)(
             task_type=task_type(learner.mode), num_virtual_tokens=self.spec.num_virtual_tokens
         )
         learner.backbone = wrap(learner.backbone, cfg)
+
+
+@methods.register("prompt", help="prompt tuning through peft (learned virtual input tokens)")
+class PromptTuning(VirtualTokens):
+    Spec = PromptSpec
+    config_name = "PromptTuningConfig"
 
 
 @methods.register("prefix", help="prefix tuning through peft (learned key/value prefixes)")
-class PrefixTuning(Method):
+class PrefixTuning(VirtualTokens):
     Spec = PrefixSpec
-    uses_peft = True
-
-    def check(self, backbone, mode: str) -> None:
-        _needs_transformer(backbone, "prefix")
-
-    def apply(self, learner) -> None:
-        from peft import PrefixTuningConfig
-
-        cfg = PrefixTuningConfig(
-            task_type=task_type(learner.mode), num_virtual_tokens=self.spec.num_virtual_tokens
-        )
-        learner.backbone = wrap(learner.backbone, cfg)
+    config_name = "PrefixTuningConfig"

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import torch
 
+from forgetlab.errors import ForgetlabError
 from forgetlab.registry import Registry
 from forgetlab.specbase import SpecModel
 
@@ -74,6 +75,9 @@ class Strategy:
     """Base class: every hook is a no-op. Subclasses set `Spec` and override hooks."""
 
     Spec: ClassVar[type[SpecModel]]
+    # What the strategy needs, checked by `check`: {"mode" | "scenario" | "method":
+    # (required value, why)}, e.g. {"mode": ("classifier", "it replays class logits")}.
+    requires: ClassVar[dict[str, tuple[str, str]]] = {}
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)
@@ -102,6 +106,21 @@ class Strategy:
         """Raise a ForgetlabError if the strategy cannot work with this learner mode
         ("classifier" | "text_to_text"), scenario or fine-tuning method; called by
         `forgetlab validate` and by run before anything is written."""
+        kind, have = self.spec.kind, {"mode": mode, "scenario": scenario, "method": method}
+        for what, (value, why) in self.requires.items():
+            if have[what] == value:
+                continue
+            if what == "mode":
+                need = (
+                    "a classifier" if value == "classifier" else "a causal LM (text_to_text mode)"
+                )
+                raise ForgetlabError(f"strategy {kind!r} needs {need} ({why})")
+            if what == "scenario":
+                raise ForgetlabError(
+                    f"strategy {kind!r} needs a {value.replace('_', '-')} stream ({why}); "
+                    f"this stream is {scenario}"
+                )
+            raise ForgetlabError(f"strategy {kind!r} {why}; use method {value!r}, not {method!r}")
 
     def learning_rate(self, ctx: TaskContext, lr: float) -> float:
         """The peak learning rate for this stage (default: the spec's)."""

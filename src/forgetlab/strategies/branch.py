@@ -13,7 +13,6 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.methods.peft_common import add_task_adapter
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
@@ -29,17 +28,10 @@ class BranchSpec(SpecModel):
 @strategies.register("branch", help="one LoRA branch + head per task, picked by task id (TIL)")
 class Branch(Strategy):
     Spec = BranchSpec
-
-    def check(self, mode: str, scenario: str, method: str) -> None:
-        if scenario != "task_incremental":
-            raise ForgetlabError(
-                "strategy 'branch' needs a task-incremental stream (the task id picks the "
-                f"branch at test time); this stream is {scenario}"
-            )
-        if method != "full":
-            raise ForgetlabError(
-                f"strategy 'branch' adds its own LoRA per task; use method 'full', not {method!r}"
-            )
+    requires = {
+        "scenario": ("task_incremental", "the task id picks the branch at test time"),
+        "method": ("full", "adds its own LoRA per task"),
+    }
 
     def begin_task(self, ctx: TaskContext) -> None:
         learner, name = ctx.learner, f"task{ctx.stage}"

@@ -16,7 +16,6 @@ import torch
 import torch.nn.functional as F
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 from forgetlab.strategies.buffers import ReplayMemory
@@ -33,10 +32,7 @@ class DERPPSpec(SpecModel):
 @strategies.register("derpp", help="DER++: replay with stored logits (MSE) plus labels (CE)")
 class DERPP(Strategy):
     Spec = DERPPSpec
-
-    def check(self, mode: str, scenario: str, method: str) -> None:
-        if mode != "classifier":
-            raise ForgetlabError("strategy 'derpp' needs a classifier (it replays class logits)")
+    requires = {"mode": ("classifier", "it replays class logits")}
 
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):

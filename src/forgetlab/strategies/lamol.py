@@ -16,7 +16,6 @@ from typing import Literal
 import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.models.batch import pad
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import ItemBatches, Strategy, TaskContext, strategies
@@ -40,14 +39,15 @@ def marker(task: int) -> str:
 @strategies.register("lamol", help="LAMOL: the LM also writes pseudo-examples of old tasks")
 class LAMOL(Strategy):
     Spec = LAMOLSpec
-
-    def check(self, mode: str, scenario: str, method: str) -> None:
-        if mode != "text_to_text":
-            raise ForgetlabError("strategy 'lamol' needs a causal LM (text_to_text mode)")
+    requires = {"mode": ("text_to_text", "it generates pseudo-examples")}
 
     def _marker_ids(self, ctx: TaskContext, task: int) -> list[int]:
-        tok = ctx.learner.tokenizer
-        return tok(marker(task), add_special_tokens=False)["input_ids"]
+        """Token ids of task `task`'s marker, tokenized once (they are used on every step)."""
+        cache = self.__dict__.setdefault("_markers", {})
+        if task not in cache:
+            tok = ctx.learner.tokenizer
+            cache[task] = tok(marker(task), add_special_tokens=False)["input_ids"]
+        return cache[task]
 
     def penalty(self, ctx: TaskContext, batch, out) -> torch.Tensor | None:
         if self.spec.gen_weight == 0:

@@ -14,7 +14,6 @@ from typing import Literal
 import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.methods.peft_common import add_task_adapter
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
@@ -36,12 +35,7 @@ def lora_layers(backbone) -> list:
 @strategies.register("olora", help="O-LoRA: one LoRA per task, orthogonal to the old ones")
 class OLoRA(Strategy):
     Spec = OLoRASpec
-
-    def check(self, mode: str, scenario: str, method: str) -> None:
-        if method != "full":
-            raise ForgetlabError(
-                f"strategy 'olora' adds its own LoRA per task; use method 'full', not {method!r}"
-            )
+    requires = {"method": ("full", "adds its own LoRA per task")}
 
     def begin_task(self, ctx: TaskContext) -> None:
         learner, name = ctx.learner, f"task{ctx.stage}"

@@ -16,7 +16,6 @@ from typing import Literal
 import torch
 from pydantic import Field, PositiveFloat
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
@@ -39,10 +38,7 @@ class SeqStarSpec(SpecModel):
 @strategies.register("seq_star", help="SEQ*: frozen backbone after warm-up, frozen old heads")
 class SeqStar(Strategy):
     Spec = SeqStarSpec
-
-    def check(self, mode: str, scenario: str, method: str) -> None:
-        if mode != "classifier":
-            raise ForgetlabError("strategy 'seq_star' needs a classifier (it freezes class heads)")
+    requires = {"mode": ("classifier", "it freezes class heads")}
 
     def _backbone_frozen(self, ctx: TaskContext) -> bool:
         return ctx.stage > 0 or self.spec.warmup == "none"
