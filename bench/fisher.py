@@ -31,7 +31,11 @@ def main() -> None:
     learner = build_learner(spec, stream)
     learner.begin_stage(0)
     learner.eval()
-    items = [learner.encode(e) for e in stream.tasks[0].train[: args.examples]]
+    # sorted by length, as EWC/MAS batch their importance samples (less padding)
+    items = sorted(
+        (learner.encode(e) for e in stream.tasks[0].train[: args.examples]),
+        key=lambda e: len(e.ids),
+    )
     batches = []
     for i in range(0, len(items), args.batch):
         b = learner.collate(items[i : i + args.batch])

@@ -70,3 +70,12 @@ def tiny_wordnet(**stream) -> dict:
 @pytest.fixture
 def tiny_spec_dict() -> dict:
     return tiny_wordnet()
+
+
+@pytest.fixture(autouse=True)
+def _no_report_by_default(monkeypatch):
+    """Runs in tests skip report.html (about a second each) unless a test asks for it with
+    run(..., report=True); the report tests do."""
+    import forgetlab.experiment
+
+    monkeypatch.setattr(forgetlab.experiment, "REPORT_BY_DEFAULT", False)

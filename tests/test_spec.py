@@ -117,3 +117,16 @@ def test_bad_toml_and_missing_file(tmp_path: Path):
         load_spec(tmp_path / "nope.toml")
     with pytest.raises(SpecError, match="expected KEY=VALUE"):
         load_spec(None, ["train.lr"])
+
+
+def test_overrides_address_list_items_by_index():
+    from forgetlab.errors import SpecError
+    from forgetlab.spec import apply_overrides
+
+    data = {"transform": [{"kind": "duplicate"}, {"kind": "order"}]}
+    assert apply_overrides(data, ["transform.1.seed=3"])["transform"][1] == {
+        "kind": "order",
+        "seed": 3,
+    }
+    with pytest.raises(SpecError, match="has 2 items; name one"):
+        apply_overrides(data, ["transform.seed=3"])

@@ -21,4 +21,27 @@ def run(spec, out=None, overwrite: bool = False, progress: bool = False):
     return _run(spec, out=out, overwrite=overwrite, progress=progress)
 
 
-__all__ = ["ExperimentSpec", "ForgetlabError", "dump_spec", "load_spec", "run", "__version__"]
+def resume(run_dir, progress: bool = False):
+    """Go on with a killed run from its last finished stage; see `forgetlab.experiment.resume`."""
+    from forgetlab.experiment import resume as _resume
+
+    return _resume(run_dir, progress=progress)
+
+
+def load_sweep(path):
+    """A sweep directory's tables (cells, grouped, order_sensitivity); see `forgetlab.sweeps`."""
+    from forgetlab.sweeps.aggregate import load_sweep as _load_sweep
+
+    return _load_sweep(path)
+
+
+__all__ = [
+    "ExperimentSpec",
+    "ForgetlabError",
+    "dump_spec",
+    "load_spec",
+    "load_sweep",
+    "resume",
+    "run",
+    "__version__",
+]

@@ -19,11 +19,15 @@ from pydantic import Field, ValidationError, field_validator
 from forgetlab.errors import SpecError
 from forgetlab.methods import methods
 from forgetlab.methods.full import FullSpec
+from forgetlab.probing.spec import ProbeSpec
 from forgetlab.spec_errors import format_validation_error
+from forgetlab.spec_paths import set_path
 from forgetlab.specbase import SpecModel
 from forgetlab.strategies import strategies
 from forgetlab.strategies.seq import SeqSpec
 from forgetlab.streams import stream_kinds
+from forgetlab.streams.transforms import transforms
+from forgetlab.tracking.spec import LogSpec
 
 try:
     import tomllib
@@ -47,6 +51,7 @@ def _union(registry) -> Any:
 StreamSpec = _union(stream_kinds)
 MethodSpec = _union(methods)
 StrategySpec = _union(strategies)
+TransformSpec = _union(transforms)
 
 
 class ModelSpec(SpecModel):
@@ -87,11 +92,16 @@ class TrainSpec(SpecModel):
 
 class EvalSpec(SpecModel):
     batch_size: Annotated[int, Field(gt=0)] = Field(128, description="examples per eval batch")
+    exact_match: bool = Field(
+        False,
+        description="causal LMs: also generate each answer greedily and report exact-match "
+        "accuracy per stage (next to the log-likelihood ranking)",
+    )
 
 
 class ExperimentSpec(SpecModel):
     name: str = Field("experiment", description="names the run directory")
-    seed: int = Field(0, description="training seed (model init, shuffling)")
+    seed: int = Field(0, ge=0, lt=2**32, description="training seed (model init, shuffling)")
     model: ModelSpec = ModelSpec()
     stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
     method: MethodSpec = Field(
@@ -101,10 +111,18 @@ class ExperimentSpec(SpecModel):
         default_factory=lambda: (SeqSpec(),),
         description="one strategy, or a list applied in order",
     )
+    transform: tuple[TransformSpec, ...] = Field(
+        default_factory=tuple,
+        description="data transforms applied to the stream in order (duplicate, order, ...)",
+    )
     train: TrainSpec = TrainSpec()
     eval: EvalSpec = EvalSpec()
+    log: LogSpec = Field(default_factory=LogSpec, description="TensorBoard / MLflow logging")
+    probe: ProbeSpec | None = Field(
+        None, description="probe every layer after every stage (see README 'Probing')"
+    )
 
-    @field_validator("strategy", mode="before")
+    @field_validator("strategy", "transform", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, dict) else v
@@ -123,19 +141,14 @@ def parse_override(item: str) -> tuple[list[str], Any]:
 
 
 def apply_overrides(data: dict, overrides: list[str]) -> dict:
+    """Set dotted paths: `train.lr=3e-5`, `strategy.lambda=5` (a single strategy),
+    `transform.1.factor=3` (the second transform of a list)."""
     for item in overrides:
         path, value = parse_override(item)
-        node = data
-        for i, part in enumerate(path[:-1]):
-            nxt = node.get(part) if isinstance(node, dict) else None
-            if isinstance(nxt, list) and len(nxt) == 1:  # strategy.x on a single strategy
-                nxt = nxt[0]
-            if nxt is None:
-                nxt = node[part] = {}
-            if not isinstance(nxt, dict):
-                raise SpecError(f"--set {item!r}: {'.'.join(path[: i + 1])} is not a section")
-            node = nxt
-        node[path[-1]] = value
+        try:
+            set_path(data, ".".join(path), value)
+        except SpecError as e:  # its message starts with the path, which item already names
+            raise SpecError(f"--set {item!r}: {str(e).split(': ', 1)[-1]}") from None
     return data
 
 

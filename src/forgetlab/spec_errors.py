@@ -9,7 +9,12 @@ from pydantic import BaseModel, ValidationError
 
 from forgetlab.registry import did_you_mean
 
-_REGISTRY_OF = {"stream": "stream kind", "strategy": "strategy", "method": "method"}
+_REGISTRY_OF = {
+    "stream": "stream kind",
+    "strategy": "strategy",
+    "method": "method",
+    "transform": "transform",
+}
 
 
 def _models_in(annotation: Any) -> list[type[BaseModel]]:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forgetlab.errors import SpecError
 from forgetlab.methods import build_method
 from forgetlab.models import describe, skeleton
 from forgetlab.spec import ExperimentSpec
 from forgetlab.strategies import build_strategies
-from forgetlab.streams import build_stream
+from forgetlab.streams import build_experiment_stream
 from forgetlab.streams.task import Stream
 
 
@@ -29,12 +30,18 @@ def format_example(stream: Stream, mode: str, text: str, label: int) -> str:
 def validate(spec: ExperimentSpec) -> ValidationReport:
     """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
     mode, source = describe(spec.model)
-    stream = build_stream(spec.stream)
+    stream = build_experiment_stream(spec)
     backbone = skeleton(spec.model)
     if backbone is not None:
         build_method(spec.method).check(backbone, mode)
+    if backbone is not None and spec.probe is not None:
+        from forgetlab.probing.features import resolve_layers
+
+        resolve_layers(spec.probe.layers, backbone)  # indices against the model's layer count
     for strategy in build_strategies(spec.strategy):
         strategy.check(mode, stream.scenario, spec.method.kind)
+    if spec.eval.exact_match and mode != "text_to_text":
+        raise SpecError("eval.exact_match needs a causal LM (text_to_text mode)")
     examples = [
         (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
         for t in stream.tasks

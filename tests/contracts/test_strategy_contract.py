@@ -1,8 +1,9 @@
 """Contract over every registered strategy on tiny offline models.
 
 Each strategy runs a 2-task stream, its penalties are finite and non-negative, a fresh
-strategy holds no fitted state, the same seed gives the same matrix, and a strategy that
-cannot work with a learner says so at validation.
+strategy holds no fitted state, the same seed gives the same matrix (the second run is killed
+after stage 0 and resumed, so its state survives a restart), and a strategy that cannot work
+with a learner says so at validation.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from forgetlab.errors import ForgetlabError
 from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.runs import resume as resume_state
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies, strategies
 from forgetlab.streams import build_stream
@@ -47,6 +49,26 @@ def spec_for(kind: str, model: str, toy_files, **train):
     )
 
 
+class Killed(Exception):
+    pass
+
+
+def killed_after_stage_0_then_resumed(spec, out: Path):
+    real = resume_state.save
+
+    def save_then_die(*args):
+        real(*args)
+        raise Killed
+
+    resume_state.save = save_then_die
+    try:
+        with pytest.raises(Killed):
+            forgetlab.run(spec, out=out)
+    finally:
+        resume_state.save = real
+    return forgetlab.resume(out)
+
+
 @pytest.mark.parametrize("kind", strategies.names())
 def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
     spec = spec_for(kind, "tiny-gpt2" if kind in TEXT_TO_TEXT_ONLY else "tiny-bert", toy_files)
@@ -73,7 +95,11 @@ def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
     assert strategy.state_bytes() >= 0
 
     a = forgetlab.run(spec, out=tmp_path / "a")
-    b = forgetlab.run(spec, out=tmp_path / "b")
+    if strategy.cannot_resume:
+        b = forgetlab.run(spec, out=tmp_path / "b")
+    else:  # b is killed after stage 0 and resumed: same matrix as a, bit for bit
+        b = killed_after_stage_0_then_resumed(spec, tmp_path / "b")
+        assert b.results.resumed_after == [0]
     assert a.accuracy_matrix.shape == (2, 2)
     assert a.results.accuracy_matrix == b.results.accuracy_matrix
     assert kind in a.results.strategy_cost

@@ -38,6 +38,7 @@ def test_vmap_fisher_equals_per_sample_loop(toy_files):
             expected = (g**2).mean(0)
             assert torch.allclose(fisher[name], expected, atol=1e-6 * scale**2, rtol=1e-4), name
         assert sum(float(v.sum()) for v in fisher.values()) > 0
+        assert not any(v.requires_grad for v in fisher.values())  # no link to the live model
 
 
 def test_penalty_matches_formula(toy_files):
@@ -91,3 +92,32 @@ def test_vmap_fisher_with_padding_equals_loop():
         scale = max(float(v.abs().max()) for v in loop.values())
         for n, g in loop.items():
             assert torch.allclose(fisher[n], (g**2).mean(0), atol=1e-6 * scale**2, rtol=1e-4), n
+
+
+def test_word_embeddings_take_the_sparse_path_unless_tied(toy_files):
+    """tiny-bert's word embedding goes through per-token rows (and the test above shows the
+    Fisher equals the loop's); GPT-2 ties it to the LM head, so it stays dense."""
+    from forgetlab.train.per_sample import sparse_embedding
+
+    for model, sparse in (("tiny-bert", True), ("tiny-gpt2", False)):
+        learner, _, _ = _setup(model, toy_files)
+        params = {n: p for n, p in learner.named_parameters() if p.requires_grad}
+        found = sparse_embedding(learner, params)
+        assert (found is not None) == sparse, model
+        if found:
+            assert found[1].weight.shape[0] > 1000  # the vocabulary rows
+
+
+def test_scatter_rows_matches_dense_per_sample_rows():
+    from forgetlab.train.per_sample import scatter_rows
+
+    torch.manual_seed(0)
+    ids = torch.tensor([[1, 3, 1, 0], [2, 2, 2, 4]])
+    delta = torch.randn(2, 4, 5)
+    dense = torch.zeros(2, 6, 5)  # per-sample embedding gradients, written out
+    for s in range(2):
+        for t in range(4):
+            dense[s, ids[s, t]] += delta[s, t]
+    total = torch.zeros(6, 5)
+    scatter_rows(total, ids, delta, torch.square)
+    assert torch.allclose(total, (dense**2).sum(0), atol=1e-6)

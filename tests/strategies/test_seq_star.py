@@ -15,12 +15,14 @@ from forgetlab.train.loop import train_stage
 
 def setup(toy_files, **strategy):
     train, test = toy_files
-    spec = spec_from_dict({
-        "model": {"name": "tiny-bert"},
-        "stream": {"kind": "files", "train": str(train), "test": str(test)},
-        "strategy": {"kind": "seq_star", **strategy},
-        "train": {"epochs": 1, "lr": 3e-3, "batch_size": 16, "checkpoint": "none"},
-    })
+    spec = spec_from_dict(
+        {
+            "model": {"name": "tiny-bert"},
+            "stream": {"kind": "files", "train": str(train), "test": str(test)},
+            "strategy": {"kind": "seq_star", **strategy},
+            "train": {"epochs": 1, "lr": 3e-3, "batch_size": 16, "checkpoint": "none"},
+        }
+    )
     stream = build_stream(spec.stream)
     learner = build_learner(spec, stream)
     return spec, stream, learner, build_strategies(spec.strategy)
@@ -31,10 +33,14 @@ def test_backbone_and_old_heads_frozen_after_warmup(toy_files):
     assert learner.heads.kind == "cosine"  # the strategy's head choice reaches the model
     encode = EncodeCache(learner)
     with progress_bar(False) as bar:
-        train_stage(stage_context(spec, stream, learner, 0, encode, torch.device("cpu")), strategies, bar)
+        train_stage(
+            stage_context(spec, stream, learner, 0, encode, torch.device("cpu")), strategies, bar
+        )
         backbone = {n: p.detach().clone() for n, p in learner.backbone.named_parameters()}
         head0 = learner.heads.blocks[0].weight.detach().clone()
-        train_stage(stage_context(spec, stream, learner, 1, encode, torch.device("cpu")), strategies, bar)
+        train_stage(
+            stage_context(spec, stream, learner, 1, encode, torch.device("cpu")), strategies, bar
+        )
     assert all(torch.equal(backbone[n], p) for n, p in learner.backbone.named_parameters())
     assert torch.equal(head0, learner.heads.blocks[0].weight)
     assert [p.requires_grad for p in learner.heads.blocks[1].parameters()] == [True]

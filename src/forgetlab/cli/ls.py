@@ -1,4 +1,4 @@
-"""`forgetlab ls [strategies|streams|models|metrics]`: what is registered, one line each."""
+"""`forgetlab ls [strategies|streams|transforms|models|metrics]`: what is registered."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-WHAT = ("strategies", "streams", "models", "metrics")
+WHAT = ("strategies", "streams", "transforms", "models", "metrics")
 
 
 def _registries() -> dict[str, list[tuple[str, str]]]:
@@ -15,6 +15,7 @@ def _registries() -> dict[str, list[tuple[str, str]]]:
     from forgetlab.models import models
     from forgetlab.strategies import strategies
     from forgetlab.streams import stream_kinds
+    from forgetlab.streams.transforms import transforms
 
     def doc(name: str) -> str:
         better = "higher" if forgetting.HIGHER_IS_BETTER[name] else "lower"
@@ -23,6 +24,7 @@ def _registries() -> dict[str, list[tuple[str, str]]]:
     return {
         "strategies": [(n, strategies.help(n)) for n in strategies],
         "streams": [(n, stream_kinds.help(n)) for n in stream_kinds],
+        "transforms": [(n, transforms.help(n)) for n in transforms],
         "models": [(n, models.help(n)) for n in models],
         "metrics": [(n, doc(n)) for n in forgetting.HIGHER_IS_BETTER],
     }

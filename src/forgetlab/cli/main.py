@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from forgetlab.cli import ls, run, validate
+from forgetlab.cli import compare, ls, probe, report, run, sweep, validate
 from forgetlab.errors import ForgetlabError
 
 app = typer.Typer(
@@ -26,6 +26,10 @@ app = typer.Typer(
 app.command("run", epilog=run.EPILOG)(run.run_cmd)
 app.command("validate")(validate.validate_cmd)
 app.command("ls")(ls.ls_cmd)
+app.command("sweep", epilog=sweep.EPILOG)(sweep.sweep_cmd)
+app.command("report", epilog=report.EPILOG)(report.report_cmd)
+app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
+probe.register(app)  # probe, probe-checkpoints
 
 
 def main() -> None:

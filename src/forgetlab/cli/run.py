@@ -1,4 +1,4 @@
-"""`forgetlab run [SPEC] [--set k=v] [--out DIR] [--overwrite]`."""
+"""`forgetlab run [SPEC] [--set k=v] [--out DIR] [--overwrite]` | `forgetlab run --resume DIR`."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 
 from forgetlab.cli.show import show_results
+from forgetlab.errors import SpecError
 from forgetlab.spec import load_spec
 
 EPILOG = (
     "Examples:  forgetlab run  |  forgetlab run exp.toml --set train.lr=3e-5 --set seed=1 "
-    "--out runs/lr3e-5"
+    "--out runs/lr3e-5  |  forgetlab run --resume runs/lr3e-5"
 )
 
 
@@ -21,10 +22,21 @@ def run_cmd(
     out: Path = typer.Option(None, "--out", help="run directory (default runs/NAME/TIMESTAMP)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run dir"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bars"),
+    resume_dir: Path = typer.Option(
+        None, "--resume", help="go on with a killed run in DIR from its last finished stage"
+    ),
 ) -> None:
     """Train through a stream of tasks and write the accuracy matrix and metrics."""
-    from forgetlab.experiment import run
+    from forgetlab.experiment import resume, run
 
-    resolved = load_spec(spec, set_)
-    result = run(resolved, out=out, overwrite=overwrite, progress=not quiet)
+    if resume_dir is not None:
+        if spec is not None or set_ or out is not None or overwrite:
+            raise SpecError(
+                "--resume DIR takes the spec from DIR/spec.toml; drop SPEC, --set, --out "
+                "and --overwrite"
+            )
+        result = resume(resume_dir, progress=not quiet)
+    else:
+        resolved = load_spec(spec, set_)
+        result = run(resolved, out=out, overwrite=overwrite, progress=not quiet)
     show_results(result.results, result.run_dir)

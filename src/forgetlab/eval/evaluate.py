@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, field
 
 import torch
 
-from forgetlab.models import Learner
+from forgetlab.eval.feature_cache import FeatureCache
+from forgetlab.models import Batch, Learner
 from forgetlab.models.learner import Encoded
+from forgetlab.probing.features import capture_hidden
 from forgetlab.streams.task import Example, Stream
 from forgetlab.train.batching import eval_batches
 
@@ -18,6 +21,7 @@ class TaskScore:
     task: int
     correct: int
     total: int
+    groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # group -> (correct, total)
 
     @property
     def accuracy(self) -> float:
@@ -32,19 +36,40 @@ def evaluate(
     encode: Callable[[list[Example]], list[Encoded]],
     batch_size: int,
     on_batch: Callable[[], None] | None = None,
+    on_hidden: Callable[[int, Batch, tuple[torch.Tensor, ...]], None] | None = None,
+    cache: FeatureCache | None = None,
 ) -> list[TaskScore]:
-    """Score every task's test split after `stage` (-1 = before training)."""
+    """Score every task's test split after `stage` (-1 = before training). `on_hidden(task,
+    batch, hidden_states)`, if given, gets the backbone's per-layer hidden states of each
+    batch from the same forward (e.g. `Prober.on_hidden`: test features for free).
+    `cache` (a FeatureCache) reuses pooled test features while the backbone stays frozen;
+    it is bypassed when `on_hidden` needs the backbone's forward."""
+    predictor = cache if cache is not None and on_hidden is None else learner
     was_training = learner.training
     learner.eval()
     scores = []
     for j, task in enumerate(stream.tasks):
         candidates = stream.candidates(stage, j)
+        groups = {ex.uid: ex.group for ex in task.test if ex.group}
+        group_counts: dict[str, list[int]] = {}
         correct = 0
         for items in eval_batches(encode(list(task.test)), batch_size):
             batch = learner.collate(items).to(learner.device)
-            correct += int((learner.predict(batch, candidates) == batch.labels).sum())
+            with capture_hidden(learner.backbone) if on_hidden else nullcontext([]) as hidden:
+                predicted = predictor.predict(batch, candidates)
+            if on_hidden is not None and hidden:
+                on_hidden(j, batch, hidden[-1])
+            hits = (predicted == batch.labels).tolist()
+            correct += sum(hits)
+            if groups:
+                for uid, hit in zip(batch.uids.tolist(), hits):
+                    if uid in groups:
+                        c = group_counts.setdefault(groups[uid], [0, 0])
+                        c[0] += hit
+                        c[1] += 1
             if on_batch is not None:
                 on_batch()
-        scores.append(TaskScore(j, correct, len(task.test)))
+        counts = {g: (c[0], c[1]) for g, c in sorted(group_counts.items())}
+        scores.append(TaskScore(j, correct, len(task.test), counts))
     learner.train(was_training)
     return scores

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forgetlab.errors import ForgetlabError
+from forgetlab.errors import ForgetlabError, SpecError
 from forgetlab.registry import Registry
 
 if TYPE_CHECKING:
@@ -186,11 +186,32 @@ def describe(spec: ModelSpec) -> tuple[str, str]:
     return (spec.mode if spec.mode != "auto" else "auto"), "hub"
 
 
+def build_registered(spec: ModelSpec) -> tuple[Any, Any]:
+    """(backbone, tokenizer) of a registered model; bad `config_overrides` (a field the config
+    lacks, a value the model refuses) are a SpecError naming them, not a traceback."""
+    overrides = spec.config_overrides or {}
+    try:
+        backbone, tok = models.get(spec.name).build(spec)
+    except (ValueError, TypeError) as e:
+        if not overrides:
+            raise
+        raise SpecError(f"model.config_overrides {overrides}: {str(e).splitlines()[0]}") from None
+    config = getattr(backbone, "config", None)
+    if overrides and hasattr(config, "to_dict"):  # transformers configs keep unknown kwargs
+        default = type(config)()
+        unknown = sorted(k for k in overrides if not hasattr(default, k))
+        if unknown:
+            raise SpecError(
+                f"model.config_overrides: {unknown} are not fields of {type(config).__name__}"
+            )
+    return backbone, tok
+
+
 def load(spec: ModelSpec) -> tuple[Any, Any, str]:
     """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes."""
     mode, where = describe(spec)
     if where == "registered":
-        backbone, tok = models.get(spec.name).build(spec)
+        backbone, tok = build_registered(spec)
         return backbone, tok, mode
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
@@ -218,7 +239,7 @@ def skeleton(spec: ModelSpec):
         if where == "registered":
             entry = models.get(spec.name)
             if entry.config is None:
-                return entry.build(spec)[0]
+                return build_registered(spec)[0]
             config = entry.config()
         else:
             try:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from forgetlab.probing.schema import ProbingResults
+
 
 class StageRecord(BaseModel):
     """What one stage (training on one task, then evaluating all tasks) cost and gave."""
@@ -20,6 +22,11 @@ class StageRecord(BaseModel):
     last_loss: float
     accuracy: list[float]
     strategy_s: dict[str, float] = {}  # seconds inside each strategy's hooks
+    # accuracy per test-example group (Example.group), per task name: {task: {group: acc}}
+    group_accuracy: dict[str, dict[str, float]] = {}
+    peak_rss_mb: float | None = None  # resident-set peak during this stage (train + eval)
+    peak_cuda_mb: float | None = None  # CUDA allocator peak during this stage
+    exact_match: list[float] | None = None  # eval.exact_match: generation accuracy per task
 
 
 class ModelInfo(BaseModel):
@@ -61,6 +68,8 @@ class RunResults(BaseModel):
     accuracy_matrix: list[list[float]]
     test_counts: list[int]
     metrics: dict[str, float | None]
+    # mean drop R[j][j] - R[j+d][j] at distance d = 1..T-1 (how forgetting grows with time)
+    forgetting_by_distance: list[float] = []
     stages: list[StageRecord]
     initial_eval_s: float
     wall_time_s: float
@@ -68,3 +77,5 @@ class RunResults(BaseModel):
     finished_at: str | None
     versions: dict[str, str]
     git: GitInfo
+    resumed_after: list[int] = []  # last finished stage at each resume (empty: never killed)
+    probing: ProbingResults | None = None  # [probe]: P, P0, gaps, CKA, geometry (README)

@@ -2,7 +2,7 @@
 
 DIR/spec.toml                  the resolved spec, written before training starts
 DIR/results.json               RunResults, rewritten after every stage
-DIR/scores.csv                 long form: stage,task,metric,value
+DIR/scores.csv                 long form: stage,task,metric,value,layer
 DIR/checkpoints/<stage>/       trainable.safetensors + manifest.json (+ adapter/ for peft)
 """
 
@@ -77,8 +77,8 @@ class RunStore:
     def write_scores(self, rows: list[tuple]) -> None:
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["stage", "task", "metric", "value"])
-        w.writerows(rows)
+        w.writerow(["stage", "task", "metric", "value", "layer"])
+        w.writerows([*row, *[""] * (5 - len(row))] for row in rows)
         atomic_write(self.root / "scores.csv", buf.getvalue())
 
     def save_checkpoint(self, learner, tag: str, manifest: dict) -> Path:

@@ -62,9 +62,14 @@ class TaskContext:
         """The encoded examples of a collated batch (from the run's tokenization cache)."""
         return self.encode.lookup(batch.uids.tolist())
 
-    def collated(self, examples: list[Example], batch_size: int) -> list[Batch]:
-        """`examples` as collated batches on the device, in order (for importance passes)."""
+    def collated(
+        self, examples: list[Example], batch_size: int, by_length: bool = False
+    ) -> list[Batch]:
+        """`examples` as collated batches on the device, in order, or sorted by length (less
+        padding, e.g. for per-sample gradient passes where order does not matter)."""
         items = self.encode(examples)
+        if by_length:
+            items = sorted(items, key=lambda e: len(e.ids))
         return [
             self.learner.collate(items[i : i + batch_size]).to(self.device)
             for i in range(0, len(items), batch_size)
@@ -78,6 +83,10 @@ class Strategy:
     # What the strategy needs, checked by `check`: {"mode" | "scenario" | "method":
     # (required value, why)}, e.g. {"mode": ("classifier", "it replays class logits")}.
     requires: ClassVar[dict[str, tuple[str, str]]] = {}
+    # Fitted attributes rebuilt by begin_task at every stage, so not saved for resume.
+    transient: ClassVar[tuple[str, ...]] = ()
+    # Why a killed run using this strategy cannot resume (None: it can).
+    cannot_resume: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)

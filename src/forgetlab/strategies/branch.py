@@ -28,6 +28,7 @@ class BranchSpec(SpecModel):
 @strategies.register("branch", help="one LoRA branch + head per task, picked by task id (TIL)")
 class Branch(Strategy):
     Spec = BranchSpec
+    cannot_resume = "it adds a peft adapter per task, which resume does not rebuild yet"
     requires = {
         "scenario": ("task_incremental", "the task id picks the branch at test time"),
         "method": ("full", "adds its own LoRA per task"),

@@ -18,8 +18,15 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 
 
+def item_label(item) -> int:
+    """The label of a stored item: an example, or an (example, extra) pair."""
+    return item.label if hasattr(item, "label") else item[0].label
+
+
 class ReplayMemory(Generic[T]):
-    def __init__(self, capacity: int, policy: str, label_of: Callable[[T], int]) -> None:
+    def __init__(
+        self, capacity: int, policy: str, label_of: Callable[[T], int] = item_label
+    ) -> None:
         self.capacity = capacity
         self.policy = policy
         self.label_of = label_of

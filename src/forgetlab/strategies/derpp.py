@@ -36,7 +36,7 @@ class DERPP(Strategy):
 
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):
-            self.memory_ = ReplayMemory(self.spec.memory_size, "reservoir", lambda x: x[0].label)
+            self.memory_ = ReplayMemory(self.spec.memory_size, "reservoir")
             self.rng_ = random.Random(ctx.stage)
 
     def _replay(self, ctx: TaskContext, k: int):

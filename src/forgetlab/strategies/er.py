@@ -50,7 +50,7 @@ class ER(Strategy):
 
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):
-            self.memory_ = ReplayMemory(0, self.spec.selection, lambda e: e.label)
+            self.memory_ = ReplayMemory(0, self.spec.selection)
 
     def train_batches(self, ctx: TaskContext, batches: ItemBatches) -> ItemBatches:
         k = round(self.spec.replay_ratio * ctx.train.batch_size)

@@ -43,6 +43,7 @@ def kl(student: torch.Tensor, teacher: torch.Tensor, t: float) -> torch.Tensor:
 @strategies.register("lwf", help="LwF: distil the previous model's outputs (temperature)")
 class LwF(Strategy):
     Spec = LwFSpec
+    transient = ("teacher_",)  # a copy of the model at the start of each stage
 
     def begin_task(self, ctx: TaskContext) -> None:
         if ctx.stage == 0:

@@ -35,6 +35,7 @@ def lora_layers(backbone) -> list:
 @strategies.register("olora", help="O-LoRA: one LoRA per task, orthogonal to the old ones")
 class OLoRA(Strategy):
     Spec = OLoRASpec
+    cannot_resume = "it adds a peft adapter per task, which resume does not rebuild yet"
     requires = {"method": ("full", "adds its own LoRA per task")}
 
     def begin_task(self, ctx: TaskContext) -> None:

@@ -40,7 +40,7 @@ class ImportanceRegularizer(Strategy):
         examples = ctx.rng.sample(task, min(self.spec.samples, len(task)))
         batches = [
             (b, ctx.stream.candidate_mask(ctx.stage, b.task_ids))
-            for b in ctx.collated(examples, ctx.train.batch_size)
+            for b in ctx.collated(examples, ctx.train.batch_size, by_length=True)
         ]
         imp = self.importance(ctx, batches)
         if self.spec.normalize:

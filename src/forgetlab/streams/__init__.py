@@ -12,10 +12,18 @@ from forgetlab.streams.task import Example, Stream, Task
 from forgetlab.streams import wordnet_stream as _wordnet_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import files_stream as _files_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import hf_stream as _hf_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams.facts import stream as _facts_stream  # noqa: E402,F401  isort: skip
 
-__all__ = ["Example", "Stream", "Task", "stream_kinds", "build_stream"]
+__all__ = ["Example", "Stream", "Task", "stream_kinds", "build_stream", "build_experiment_stream"]
 
 
 def build_stream(spec) -> Stream:
     """Build the Stream described by a stream spec (any registered kind)."""
     return stream_kinds.get(spec.kind).build(spec)
+
+
+def build_experiment_stream(spec) -> Stream:
+    """The stream of an experiment spec: its `stream`, then its `transform`s in order."""
+    from forgetlab.streams.transforms import apply_transforms
+
+    return apply_transforms(build_stream(spec.stream), spec.transform, spec.seed)

@@ -73,6 +73,13 @@ def read_records(path: Path, text_col: str, label_col: str, task_col: str) -> li
             rows.append((n, row))
     elif suffix == ".csv":
         reader = csv.DictReader(raw.splitlines())
+        header = reader.fieldnames or []
+        missing = [c for c in (text_col, label_col) if c not in header]
+        if header and missing:
+            raise DataError(
+                f"data file {str(path)!r}: the first line must be a header naming the columns "
+                f"{text_col!r} and {label_col!r}; it is {header} (no {missing[0]!r})"
+            )
         rows = [(n, row) for n, row in enumerate(reader, 2)]
     else:
         raise DataError(

@@ -128,6 +128,12 @@ def group_records(
         bad = next(r for r in train if r.task is None)
         raise DataError(f"missing task value ({bad.where}); give every row a task or none")
     if all(has_task):
+        train_tasks = {r.task for r in train}
+        for r in test:  # else a test row without a task, or with a misspelt one, is dropped
+            if r.task not in train_tasks:
+                at = f" ({r.where})" if r.where else ""
+                what = "missing task value" if r.task is None else f"test task {r.task!r}"
+                raise DataError(f"{what}{at}: not one of the training tasks {sorted(train_tasks)}")
         order = list(dict.fromkeys(r.task for r in train))
         if task_order is not None:
             unknown = [t for t in task_order if t not in order]

@@ -22,12 +22,17 @@ SCENARIOS: tuple[str, ...] = ("class_incremental", "task_incremental")
 
 @dataclass(frozen=True)
 class Example:
-    """One labelled text. `label` is a global class id, `uid` is unique in the stream."""
+    """One labelled text. `label` is a global class id, `uid` is unique in the stream.
+
+    `group` optionally tags a test example (e.g. "tail" for a rare class, "overwritten" for
+    a fact a later task rewrote); accuracy is then also reported per group.
+    """
 
     text: str
     label: int
     task: int
     uid: int
+    group: str = ""
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ class StageStats:
     seconds: float
     mean_loss: float
     last_loss: float
+    trained: frozenset[str] = frozenset()  # names of the parameters the optimizer updated
 
 
 def stage_rng(seed: int, stage: int) -> random.Random:
@@ -76,6 +77,7 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
     first = epoch_batches()
     total_steps = len(first) * epochs
     params = learner.trainable_parameters()
+    trained_ids = {id(p) for p in params}
     lr = spec.lr
     for s in strategies:
         lr = s.learning_rate(ctx, lr)
@@ -128,4 +130,5 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], bar) -> StageStats
         seconds=time.perf_counter() - t0,
         mean_loss=loss_sum / max(steps, 1),
         last_loss=last,
+        trained=frozenset(n for n, p in learner.named_parameters() if id(p) in trained_ids),
     )

@@ -1,0 +1,82 @@
+"""Exact-match generation accuracy of a text-to-text learner, per task.
+
+    scores = exact_match(learner, stream, batch_size=32)
+    [s.accuracy for s in scores]            # one per task; s.groups per test-example group
+
+For every test example the causal LM greedily generates after the prompt (the same prompt
+tokens the log-likelihood ranking uses), at most as many tokens as the longest label plus
+its EOS, stopping at EOS. The generated text, special tokens removed and whitespace
+normalised, must equal the label's verbalization (`Stream.verbalize`), likewise normalised.
+Unlike the ranking, this needs no candidates: the model must produce the answer itself.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from forgetlab.errors import ForgetlabError
+from forgetlab.eval.evaluate import TaskScore
+from forgetlab.streams.task import Stream
+
+
+def normalize(text: str) -> str:
+    """Collapse runs of whitespace to one space and strip the ends."""
+    return " ".join(text.split())
+
+
+@torch.inference_mode()
+def generate_answers(learner, prompts: list[list[int]], task: int, batch_size: int) -> list[str]:
+    """Greedy continuations of the prompt token ids, decoded without special tokens."""
+    tok = learner.tokenizer
+    out: list[str] = []
+    for start in range(0, len(prompts), batch_size):
+        chunk = prompts[start : start + batch_size]
+        width = max(len(p) for p in chunk)
+        # Left padding: every prompt ends at the same position, where generation starts.
+        ids = torch.tensor([[learner.pad_id] * (width - len(p)) + p for p in chunk])
+        attn = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in chunk])
+        ids, attn = ids.to(learner.device), attn.to(learner.device)
+        with learner.routed(torch.full((len(chunk),), task)):
+            gen = learner.backbone.generate(
+                input_ids=ids,
+                attention_mask=attn,
+                do_sample=False,
+                max_new_tokens=learner.max_label,
+                pad_token_id=learner.pad_id,
+                eos_token_id=tok.eos_token_id,
+            )
+        out += [tok.decode(row, skip_special_tokens=True) for row in gen[:, width:].tolist()]
+    return out
+
+
+def exact_match(
+    learner, stream: Stream, batch_size: int = 32, tasks: list[int] | None = None
+) -> list[TaskScore]:
+    """Exact-match accuracy on the test split of each task (all, or `tasks`)."""
+    if learner.mode != "text_to_text":
+        raise ForgetlabError(
+            f"exact-match generation needs a text-to-text (causal LM) learner, not {learner.mode}"
+        )
+    was_training = learner.training
+    learner.eval()
+    scores = []
+    for j in range(len(stream.tasks)) if tasks is None else tasks:
+        test = stream.tasks[j].test
+        prompts = []
+        for ex in test:
+            enc = learner.encode(ex)
+            prompts.append(list(enc.ids[: enc.target_start]))
+        answers = generate_answers(learner, prompts, j, batch_size)
+        counts: dict[str, list[int]] = {}
+        correct = 0
+        for ex, answer in zip(test, answers):
+            hit = int(normalize(answer) == normalize(stream.verbalize(ex.label)))
+            correct += hit
+            if ex.group:
+                c = counts.setdefault(ex.group, [0, 0])
+                c[0] += hit
+                c[1] += 1
+        groups = {g: (c[0], c[1]) for g, c in sorted(counts.items())}
+        scores.append(TaskScore(j, correct, len(test), groups))
+    learner.train(was_training)
+    return scores

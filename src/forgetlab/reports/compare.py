@@ -1,0 +1,153 @@
+"""Compare runs: metrics side by side with differences from the first run, matrices next to
+each other, and the spec fields that differ.
+
+runs = [load_run(d) for d in ("runs/seq", "runs/ewc")]
+table = compare_metrics(runs)          # DataFrame: metric rows; a column per run, then Δ columns
+write_compare_report(runs, Path("compare.html"))
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure as MplFigure
+
+from forgetlab.reports.figures_run import annotate_matrix, matrix_rows, task_colors
+from forgetlab.reports.page import Figure, Page, Section, Table, render_figure, write_pages
+from forgetlab.reports.run_data import RunData, short_task_labels
+from forgetlab.tracking.logger import flatten
+
+EXTRA = ("trainable_params", "wall_time_s")  # compared too, after the metrics
+
+
+def unique_labels(runs: list[RunData]) -> list[str]:
+    labels: list[str] = []
+    for run in runs:
+        label = run.label
+        while label in labels:
+            label = f"{run.label} #{len(labels) + 1}"
+        labels.append(label)
+    return labels
+
+
+def run_numbers(run: RunData) -> dict[str, float | None]:
+    out = dict(run.results.get("metrics") or {})
+    out["trainable_params"] = (run.results.get("model") or {}).get("trainable_params")
+    out["wall_time_s"] = run.results.get("wall_time_s")
+    return out
+
+
+def compare_metrics(runs: list[RunData]) -> pd.DataFrame:
+    """Rows: metrics (then trainable_params, wall_time_s); columns: one per run, then
+    `Δ <run>` = that run minus the first run."""
+    labels = unique_labels(runs)
+    numbers = [run_numbers(r) for r in runs]
+    names: list[str] = []
+    for d in numbers:
+        names += [k for k in d if k not in names and k not in EXTRA]
+    names += list(EXTRA)
+    table = pd.DataFrame(
+        {label: [d.get(n) for n in names] for label, d in zip(labels, numbers)}, index=names
+    ).astype(float)
+    for label in labels[1:]:
+        table[f"Δ {label}"] = table[label] - table[labels[0]]
+    table.index.name = "metric"
+    return table
+
+
+def spec_differences(runs: list[RunData]) -> pd.DataFrame:
+    """Spec fields (dotted) whose values differ between the runs; one column per run."""
+    flat = [flatten(r.spec) for r in runs]
+    keys = sorted(set().union(*flat))
+    rows = {k: [f.get(k) for f in flat] for k in keys if len({repr(f.get(k)) for f in flat}) > 1}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=unique_labels(runs), dtype=object)
+
+
+def matrices_figure(runs: list[RunData]) -> Figure:
+    """Each run's accuracy matrix (initial row first), same colour scale, side by side."""
+    labels = unique_labels(runs)
+    per_row = min(len(runs), 3)
+    n_rows = -(-len(runs) // per_row)
+    T = max(len(r.tasks) for r in runs)
+    fig = MplFigure(
+        figsize=(per_row * (0.6 * T + 1.6), n_rows * (0.4 * (T + 1) + 1.2)), layout="constrained"
+    )
+    for k, (run, label) in enumerate(zip(runs, labels)):
+        ax = fig.add_subplot(n_rows, per_row, k + 1)
+        names = short_task_labels(run.tasks)
+        M = np.vstack([run.initial[None, :], run.R]) if run.initial.size else run.R
+        image = annotate_matrix(
+            ax,
+            M,
+            matrix_rows(len(run.R), names, bool(run.initial.size)),
+            names,
+            label,
+            diagonal_offset=1 if run.initial.size else 0,
+        )
+    fig.colorbar(image, ax=fig.axes, fraction=0.02, label="accuracy")
+    return render_figure(
+        fig,
+        "compare_matrices",
+        "Accuracy matrices of the compared runs (first row: before training; bold: each task "
+        "just after it was learned), on the same colour scale.",
+    )
+
+
+def seen_accuracy_figure(runs: list[RunData]) -> Figure:
+    """Mean accuracy over the tasks seen so far, after each stage, one line per run."""
+    fig = MplFigure(figsize=(6.8, 3.4), layout="constrained")
+    ax = fig.add_subplot()
+    colors = task_colors(len(runs))
+    for k, (run, label) in enumerate(zip(runs, unique_labels(runs))):
+        R = run.R
+        ys = [np.nanmean(R[i, : i + 1]) for i in range(min(R.shape))]
+        ax.plot(range(len(ys)), ys, "-o", markersize=4, color=colors[k], label=label)
+    ax.set_xlabel("after stage")
+    ax.xaxis.get_major_locator().set_params(integer=True)
+    ax.set_ylabel("mean accuracy, tasks seen so far")
+    ax.set_ylim(-0.03, 1.03)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    return render_figure(
+        fig,
+        "compare_seen_accuracy",
+        "Mean accuracy over the tasks trained so far, after each stage.",
+    )
+
+
+def fmt_number(name: str, value: float, delta: bool) -> str:
+    """Counts without decimals, seconds with one, metrics with three; Δ with a sign."""
+    if value != value:  # NaN
+        return "n/a"
+    digits = 0 if name == "trainable_params" else 1 if name == "wall_time_s" else 3
+    return f"{value:{'+' if delta else ''},.{digits}f}"
+
+
+def compare_page(runs: list[RunData]) -> Page:
+    table = compare_metrics(runs)
+    n = len(runs)
+    rows = [
+        [name, *(fmt_number(name, v, k >= n) for k, v in enumerate(row))]
+        for name, row in table.iterrows()
+    ]
+    metrics = Table(["metric", *table.columns], rows, "Δ: the run minus the first run")
+    diff = spec_differences(runs)
+    spec_rows = [
+        [k, *("(unset)" if v is None else str(v) for v in row)] for k, row in diff.iterrows()
+    ]
+    spec_table = Table(["spec field", *diff.columns], spec_rows, "fields that differ")
+    sections = [
+        Section("metrics", "Metrics", [metrics]),
+        Section(
+            "matrices", "Accuracy matrices", [matrices_figure(runs), seen_accuracy_figure(runs)]
+        ),
+        Section("spec", "Spec differences", [spec_table]),
+    ]
+    subtitle = " vs ".join(str(r.path) for r in runs)
+    return Page(f"forgetlab compare: {len(runs)} runs", subtitle, sections)
+
+
+def write_compare_report(runs: list[RunData], out: str | Path) -> Path:
+    return write_pages([compare_page(runs)], Path(out))

@@ -1,0 +1,207 @@
+"""Figures of one run: the accuracy matrix, forgetting curves, cost per stage, general ability.
+
+fig = accuracy_heatmap(run.R, run.initial, short_task_labels(run.tasks))   # a Figure (PNG)
+
+Every function takes plain arrays/dicts and returns a `page.Figure`; none reads files.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure as MplFigure
+
+from forgetlab.reports.page import Figure, render_figure
+
+CMAP = "viridis"
+
+
+def annotate_matrix(
+    ax: Axes,
+    M: np.ndarray,
+    row_labels: list[str],
+    col_labels: list[str],
+    title: str,
+    vmin: float = 0.0,
+    vmax: float = 1.0,
+    cmap: str = CMAP,
+    diagonal_offset: int | None = None,
+) -> Any:
+    """Draw M as a heatmap with each value written in its cell; NaN cells stay blank."""
+    colormap = colormaps[cmap].with_extremes(bad="#eeeeee")  # NaN (not recorded): light grey
+    image = ax.imshow(np.ma.masked_invalid(M), cmap=colormap, vmin=vmin, vmax=vmax, aspect="auto")
+    rgba = image.cmap(image.norm(np.nan_to_num(M, nan=vmin)))
+    small = M.shape[1] > 8
+    for (i, j), v in np.ndenumerate(M):
+        if np.isnan(v):
+            ax.text(j, i, "–", ha="center", va="center", color="#999999", fontsize=8)
+            continue
+        lum = 0.299 * rgba[i, j, 0] + 0.587 * rgba[i, j, 1] + 0.114 * rgba[i, j, 2]
+        ax.text(
+            j,
+            i,
+            f"{v:.2f}",
+            ha="center",
+            va="center",
+            fontsize=7 if small else 9,
+            color="black" if lum > 0.5 else "white",
+            fontweight="bold" if diagonal_offset is not None and i - diagonal_offset == j else None,
+        )
+    ax.set_xticks(range(M.shape[1]), col_labels, rotation=0 if not small else 90)
+    ax.set_yticks(range(M.shape[0]), row_labels)
+    ax.set_xlabel("evaluated on task")
+    ax.set_title(title, fontsize=10)
+    ax.tick_params(length=0)
+    return image
+
+
+def task_colors(n: int) -> list:
+    """Distinct colours for n tasks (tab10, tab20 beyond ten)."""
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def matrix_rows(n_stages: int, labels: list[str], with_initial: bool) -> list[str]:
+    rows = [f"after {labels[i]}" if i < len(labels) else f"stage {i}" for i in range(n_stages)]
+    return (["initial"] if with_initial else []) + rows
+
+
+def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> Figure:
+    """R with the accuracy before training as its first row; the learned diagonal in bold."""
+    M = np.vstack([initial[None, :], R]) if initial.size else R
+    T = M.shape[1]
+    fig = MplFigure(figsize=(max(4.8, 0.9 * T + 2.2), max(2.6, 0.45 * M.shape[0] + 1.2)))
+    ax = fig.add_subplot()
+    image = annotate_matrix(
+        ax,
+        M,
+        matrix_rows(len(R), labels, bool(initial.size)),
+        labels,
+        "accuracy R[i][j]",
+        diagonal_offset=1 if initial.size else 0,
+    )
+    if initial.size:
+        ax.axhline(0.5, color="white", linewidth=3)
+    fig.colorbar(image, ax=ax, fraction=0.04, pad=0.02, label="accuracy")
+    return render_figure(
+        fig,
+        "accuracy_matrix",
+        "Accuracy on each task (columns) after training each stage (rows); the first row is the "
+        "model before any training, the diagonal (bold) is each task just after it was learned.",
+    )
+
+
+def forgetting_curves(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> Figure:
+    """Each task's accuracy across stages; dashed before it is trained, a star where it is."""
+    n, T = R.shape
+    M = np.vstack([initial[None, :], R]) if initial.size else R
+    x0 = -1 if initial.size else 0
+    xs = np.arange(x0, n)
+    distance = distance_forgetting(R)
+    fig = MplFigure(figsize=(11.5 if distance.size else 7.0, 3.6), layout="constrained")
+    ax = fig.add_subplot(1, 2 if distance.size else 1, 1)
+    colors = task_colors(T)
+    for j in range(T):
+        col = M[:, j]
+        split = min(j - x0, len(xs) - 1)  # index of the stage that trains task j
+        ax.plot(xs[: split + 1], col[: split + 1], "--", color=colors[j], alpha=0.6)
+        ax.plot(xs[split:], col[split:], "-o", color=colors[j], markersize=3, label=labels[j])
+        if j < n:
+            ax.plot([j], [R[j, j]], "*", color=colors[j], markersize=11)
+    ax.set_xticks(xs, ["init" if x < 0 else labels[x] if x < len(labels) else str(x) for x in xs])
+    ax.set_xlabel("after training")
+    ax.set_ylabel("accuracy")
+    ax.set_ylim(-0.03, 1.03)
+    ax.grid(alpha=0.3)
+    ax.set_title("accuracy of each task across stages", fontsize=10)
+    ax.legend(
+        fontsize=8,
+        ncols=1 if T <= 12 else 2,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        title="task",
+        title_fontsize=8,
+    )
+    if distance.size:
+        ax2 = fig.add_subplot(1, 2, 2)
+        ax2.bar(np.arange(1, distance.size + 1), distance, color="#c0504d")
+        ax2.set_xlabel("stages since the task was learned")
+        ax2.set_ylabel("mean drop R[j][j] - R[j+d][j]")
+        ax2.set_xticks(np.arange(1, distance.size + 1))
+        ax2.axhline(0, color="black", linewidth=0.8)
+        ax2.grid(alpha=0.3, axis="y")
+        ax2.set_title("forgetting by distance", fontsize=10)
+    return render_figure(
+        fig,
+        "forgetting_curves",
+        "Left: accuracy of each task after every stage (dashed: before the task is trained; star: "
+        "just after). Right: accuracy lost on a task d stages after it was learned, averaged "
+        "over tasks.",
+    )
+
+
+def distance_forgetting(R: np.ndarray) -> np.ndarray:
+    """Mean of R[j][j] - R[j+d][j] over tasks j, for d = 1..stages-1 (empty if < 2 stages)."""
+    n = min(R.shape)
+    out = []
+    for d in range(1, n):
+        drops = [R[j, j] - R[j + d, j] for j in range(n - d)]
+        out.append(np.nanmean(drops))
+    return np.array(out)
+
+
+def stage_cost(stages: list[dict[str, Any]], probing_s: list[float] | None) -> Figure:
+    """Seconds per stage: training (strategy hooks shown apart), evaluation, probing."""
+    n = len(stages)
+    xs = np.arange(n)
+    strategy = np.array([sum((s.get("strategy_s") or {}).values()) for s in stages])
+    train = np.array([s.get("train_s", 0.0) for s in stages]) - strategy
+    parts = [
+        ("training", np.clip(train, 0, None), "#4472c4"),
+        ("strategy hooks", strategy, "#ed7d31"),
+    ]
+    parts.append(("evaluation", np.array([s.get("eval_s", 0.0) for s in stages]), "#a5a5a5"))
+    if probing_s:
+        parts.append(("probing", np.array(probing_s[:n] + [0.0] * (n - len(probing_s))), "#70ad47"))
+    fig = MplFigure(figsize=(max(4.5, 0.6 * n + 2.5), 3.0))
+    ax = fig.add_subplot()
+    bottom = np.zeros(n)
+    total = sum(float(v.sum()) for _, v, _ in parts)
+    for label, values, color in parts:
+        if values.sum() > 0.005 * total:  # hide parts too thin to see (e.g. seq's hooks)
+            ax.bar(xs, values, bottom=bottom, label=label, color=color, width=0.7)
+            bottom += values
+    ax.set_xticks(xs, [str(s.get("stage", i)) for i, s in enumerate(stages)])
+    ax.set_xlabel("stage")
+    ax.set_ylabel("seconds")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
+    ax.grid(alpha=0.3, axis="y")
+    ax.set_title("wall time per stage", fontsize=10)
+    return render_figure(
+        fig,
+        "stage_time",
+        "Wall time of each stage, split into training, time inside strategy "
+        "hooks, evaluation of every task, and probing (when it ran).",
+    )
+
+
+def general_curves(series: dict[str, list[float | None]]) -> Figure:
+    """General-ability figures (e.g. held-out perplexity) per stage; index 0 may be initial."""
+    names = list(series)
+    fig = MplFigure(figsize=(min(3.6 * len(names), 11), 3.0))
+    for k, name in enumerate(names):
+        ax = fig.add_subplot(1, len(names), k + 1)
+        ys = np.array([np.nan if v is None else float(v) for v in series[name]])
+        ax.plot(np.arange(len(ys)), ys, "-o", markersize=3)
+        ax.set_title(name, fontsize=10)
+        ax.set_xlabel("evaluation point (0 = first recorded)")
+        ax.grid(alpha=0.3)
+    return render_figure(
+        fig,
+        "general_ability",
+        "General ability measured at each evaluation point "
+        "(as recorded in results.json `general`).",
+    )

@@ -1,0 +1,266 @@
+"""The report of one run: what was forgotten, when, and (with probing) why.
+
+path = write_run_report(Path("runs/quickstart/20261121-101010"))   # DIR/report.html
+page = run_page(load_run(run_dir))                                  # the Page, for tests
+
+Sections (anchors): accuracy, forgetting, groups (when results have `group_accuracy`),
+probing (when they have `probing`), general (when they have `general`), cost, summary.
+Figures are also written as DIR/figures/<name>.png.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from forgetlab.reports import figures_run
+from forgetlab.reports.figures_probe import main_kind, old_task_mean, probing_figures, seq
+from forgetlab.reports.page import Code, Page, Section, Table, Text, fmt, write_pages
+from forgetlab.reports.run_data import RunData, as_matrix, load_run, short_task_labels
+
+METRIC_MEANING = {
+    "average_accuracy": "mean accuracy over all tasks after the last stage",
+    "learning_accuracy": "mean accuracy on each task just after learning it (diagonal)",
+    "bwt": "backward transfer: mean change on old tasks from learning to the end",
+    "average_forgetting": "mean drop from each old task's best accuracy to its final one",
+    "fwt": "forward transfer: accuracy on a task before its stage minus before any training",
+}
+
+
+def summary_section(run: RunData) -> Section:
+    res, spec = run.results, run.spec
+    model = res.get("model") or {}
+    stream = spec.get("stream") or {}
+    train = spec.get("train") or {}
+    git = res.get("git") or {}
+    rows = [
+        ["model", f"{model.get('name', '?')} ({model.get('mode', '?')})"],
+        [
+            "trainable parameters",
+            f"{fmt(model.get('trainable_params'))} of {fmt(model.get('total_params'))}",
+        ],
+        ["method", str(res.get("method", "?"))],
+        ["strategy", " + ".join(res.get("strategies") or [])],
+        ["stream", f"{res.get('stream', '?')}, {res.get('scenario', '?')}"],
+        ["stream fields", ", ".join(f"{k}={v}" for k, v in stream.items() if k != "kind")],
+        ["training", ", ".join(f"{k}={v}" for k, v in train.items())],
+        ["seed", str(res.get("seed", "?"))],
+        ["device", str(res.get("device", "?"))],
+        ["status", str(res.get("status", "?"))],
+        ["wall time", f"{fmt(res.get('wall_time_s'), 1)} s"],
+        ["started / finished", f"{res.get('started_at')} / {res.get('finished_at')}"],
+        ["git", f"{git.get('commit')} ({'dirty' if git.get('dirty') else 'clean'})"],
+        ["versions", ", ".join(f"{k} {v}" for k, v in (res.get("versions") or {}).items())],
+    ]
+    return Section(
+        "summary",
+        "Run details",
+        [
+            Table(["field", "value"], rows),
+            Code("the resolved spec (spec.toml)", run.spec_text or "(spec.toml not found)"),
+        ],
+    )
+
+
+def tasks_table(run: RunData, labels: list[str]) -> Table:
+    counts = run.results.get("test_counts") or []
+    hashes = run.results.get("task_hashes") or {}
+    rows = [
+        [labels[j], t, fmt(counts[j]) if j < len(counts) else "n/a", hashes.get(t, "")]
+        for j, t in enumerate(run.tasks)
+    ]
+    return Table(["task", "name", "test examples", "data hash"], rows, "tasks, in stream order")
+
+
+def accuracy_section(run: RunData, labels: list[str]) -> Section:
+    metrics = run.results.get("metrics") or {}
+    table = Table(
+        ["metric", "value", "meaning"],
+        [[k, fmt(v), METRIC_MEANING.get(k, "")] for k, v in metrics.items()],
+    )
+    blocks: list = [
+        figures_run.accuracy_heatmap(run.R, run.initial, labels),
+        table,
+        tasks_table(run, labels),
+    ]
+    if len(run.R) < len(run.tasks):
+        blocks.insert(0, Text(f"Run not finished: {len(run.R)} of {len(run.tasks)} stages."))
+    return Section("accuracy", "Accuracy matrix and metrics", blocks)
+
+
+def groups_section(run: RunData, labels: list[str]) -> Section | None:
+    """Accuracy per example group (head/torso/tail, overwritten/untouched) across stages."""
+    per_stage = [s.get("group_accuracy") or {} for s in run.stages]
+    if not any(per_stage):
+        return None
+    keys = []
+    for g in per_stage:
+        keys += [(t, grp) for t, d in g.items() for grp in d if (t, grp) not in keys]
+    order = {t: j for j, t in enumerate(run.tasks)}
+    keys.sort(key=lambda k: (order.get(k[0], len(order)), k[1]))
+    rows = [
+        [labels[order[t]] if t in order else t, grp]
+        + [fmt((g.get(t) or {}).get(grp)) for g in per_stage]
+        for t, grp in keys
+    ]
+    header = ["task", "group"] + [f"after {labels[i]}" for i in range(len(per_stage))]
+    caption = "accuracy on each group of test examples after each stage"
+    return Section("groups", "Accuracy by example group", [Table(header, rows, caption)])
+
+
+def probing_section(run: RunData, labels: list[str]) -> Section | None:
+    probing = run.probing
+    if not probing:
+        return None
+    blocks: list = list(probing_figures(run.R, probing, labels))
+    T = len(labels)
+    rows = []
+    for kind, entry in (probing.get("by_probe") or {}).items():
+        row = [kind, fmt(best_layer(entry.get("best_layer")))]
+        for key in ("accuracy_matrix", "best_layer_accuracy_matrix", "baseline_accuracy_matrix"):
+            row.append(fmt(old_task_mean(as_matrix(entry.get(key) or [], T))))
+        rows.append(
+            row + [fmt(summary_number(entry.get(k))) for k in ("gap_vs_model", "gap_vs_baseline")]
+        )
+    if rows:
+        header = ["probe", "best layer", "P last layer", "P best layer", "P0 baseline"]
+        blocks.append(
+            Table(
+                header + ["gap vs model", "gap vs baseline"],
+                rows,
+                "after the last stage, mean over old tasks; model R on the same tasks: "
+                f"{fmt(old_task_mean(run.R))}; gaps as recorded (matrices: mean of the last row)",
+            )
+        )
+    pooling = probing.get("pooling")
+    layers = probing.get("layers")
+    blocks.insert(
+        0,
+        Text(
+            f"Probes fitted on frozen features after every stage (pooling {pooling}, layers "
+            f"{layers}); the main probe is {main_kind(probing) or 'linear'}."
+        ),
+    )
+    return Section("probing", "Probing: representation vs classifier", blocks)
+
+
+def best_layer(value: Any) -> Any:
+    """`best_layer` as recorded: one layer, or one per stage (then the last stage's)."""
+    if isinstance(value, list | tuple):
+        return value[-1] if value else None
+    return value
+
+
+def summary_number(value: Any) -> float | None:
+    """A scalar gap as is; a matrix as the mean of its last row; a list as its mean."""
+    if value is None or isinstance(value, int | float):
+        return value
+    rows = seq(value)
+    if rows and isinstance(rows[0], list | tuple | dict):
+        rows = seq(rows[-1])
+    vals = [float(v) for v in rows if isinstance(v, int | float)]
+    return sum(vals) / len(vals) if vals else None
+
+
+def general_series(run: RunData) -> dict[str, list]:
+    """General-ability figures as {name: [value per evaluation point]}, from either layout."""
+    general = run.results.get("general")
+    series: dict[str, list] = {}
+    if isinstance(general, dict):
+        for name, values in general.items():
+            if isinstance(values, list) and all(
+                v is None or isinstance(v, int | float) for v in values
+            ):
+                series[name] = values
+    elif isinstance(general, list):
+        for point in general:
+            for name, v in (point or {}).items():
+                if isinstance(v, int | float):
+                    series.setdefault(name, []).append(v)
+    for stage in run.stages:
+        for name, v in (stage.get("general") or {}).items():
+            if isinstance(v, int | float):
+                series.setdefault(name, []).append(v)
+    return series
+
+
+MEMORY = [("peak_rss_mb", "peak RSS MB"), ("peak_cuda_mb", "peak CUDA MB")]
+
+
+def cost_section(run: RunData) -> Section:
+    stages = run.stages
+    probing_s = [float(x) for x in seq((run.probing or {}).get("seconds"))]
+    model = run.results.get("model") or {}
+    memory = [(k, h) for k, h in MEMORY if any(s.get(k) is not None for s in stages)]
+    rows = []
+    for i, s in enumerate(stages):
+        rows.append(
+            [
+                str(s.get("stage", i)),
+                s.get("task", ""),
+                fmt(s.get("trainable_params", model.get("trainable_params"))),
+                fmt(s.get("steps")),
+                fmt(s.get("examples")),
+                fmt(s.get("tokens")),
+                fmt(s.get("mean_loss")),
+                fmt(s.get("train_s"), 1),
+                fmt(sum((s.get("strategy_s") or {}).values()), 2),
+                fmt(s.get("eval_s"), 1),
+                fmt(probing_s[i], 1) if i < len(probing_s) else "",
+                *(fmt(s.get(k), 0) for k, _ in memory),
+            ]
+        )
+    header = ["stage", "task", "trainable params", "steps", "examples", "tokens", "mean loss"]
+    header += ["train s", "strategy s", "eval s", "probing s", *(h for _, h in memory)]
+    blocks: list = []
+    if stages:
+        blocks.append(figures_run.stage_cost(stages, probing_s))
+    blocks.append(Table(header, rows, "per stage (strategy seconds are part of train seconds)"))
+    cost = run.results.get("strategy_cost") or {}
+    if cost:
+        blocks.append(
+            Table(
+                ["strategy", "seconds", "state bytes"],
+                [
+                    [k, fmt(v.get("seconds"), 2), fmt(int(v.get("state_bytes", 0)))]
+                    for k, v in cost.items()
+                ],
+                "cost of each strategy over the run",
+            )
+        )
+    return Section("cost", "Parameters and time per stage", blocks)
+
+
+def run_page(run: RunData, slug: str = "") -> Page:
+    """All sections of a run's report; sections without data are left out."""
+    labels = short_task_labels(run.tasks)
+    res = run.results
+    sections = [accuracy_section(run, labels)]
+    if len(run.R):
+        sections.append(
+            Section(
+                "forgetting",
+                "Forgetting curves",
+                [figures_run.forgetting_curves(run.R, run.initial, labels)],
+            )
+        )
+    for optional in (groups_section(run, labels), probing_section(run, labels)):
+        if optional is not None:
+            sections.append(optional)
+    series = general_series(run)
+    if series:
+        sections.append(Section("general", "General ability", [figures_run.general_curves(series)]))
+    sections += [cost_section(run), summary_section(run)]
+    subtitle = (
+        f"{res.get('stream', '?')} ({res.get('scenario', '?')}), {len(run.tasks)} tasks · model "
+        f"{(res.get('model') or {}).get('name', '?')} · method {res.get('method', '?')} · "
+        f"strategy {' + '.join(res.get('strategies') or [])} · {res.get('status', '?')} · "
+        f"{run.path}"
+    )
+    return Page(f"forgetlab run: {run.label}", subtitle, sections, slug)
+
+
+def write_run_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
+    """Write RUN_DIR/report.html (or `out`) and its PNGs under figures/; return the HTML path."""
+    run = load_run(run_dir)
+    return write_pages([run_page(run)], Path(out) if out else run.path / "report.html")

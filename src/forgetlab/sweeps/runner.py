@@ -1,0 +1,152 @@
+"""Run a sweep: validate every cell, then run the unfinished ones on a backend.
+
+sweep = run_sweep(load_sweep_spec("sweep.toml", backend={"workers": 2}), out="runs/sweeps/x")
+sweep.grouped   # forgetlab.load_sweep's tables, also written as summary.csv / grouped.csv
+
+Re-running into the same directory skips cells whose run finished (results.json complete,
+same spec) and reruns the others (failed, killed or never started) with overwrite.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from pathlib import Path
+
+from forgetlab.errors import RunDirError
+from forgetlab.progress import progress_bar
+from forgetlab.runs.store import atomic_write
+from forgetlab.spec import dump_spec, tomllib
+from forgetlab.sweeps.aggregate import Sweep, load_sweep
+from forgetlab.sweeps.index import (
+    CellRecord,
+    SweepIndex,
+    cell_dir,
+    read_index,
+    run_complete,
+    write_index,
+)
+from forgetlab.sweeps.plan import SweepPlan, plan_sweep
+from forgetlab.sweeps.spec import SweepSpec, dump_sweep
+
+SWEEP_FILE = "sweep.toml"
+
+
+def default_sweep_dir(name: str, root: Path = Path("runs/sweeps")) -> Path:
+    """Stable (no timestamp), so that running the same sweep again resumes it."""
+    return root / name
+
+
+def prepare_dir(root: Path, spec: SweepSpec) -> None:
+    """Create the sweep directory, or check that an existing one holds this same sweep."""
+    stored = root / SWEEP_FILE
+    if stored.is_file():
+        old = tomllib.loads(stored.read_text())
+        old.pop("backend", None)
+        if old != tomllib.loads(dump_sweep(spec, with_backend=False)):
+            raise RunDirError(
+                f"sweep directory {str(root)!r} holds a different sweep (base, axes, seeds or "
+                "orders changed); choose another --out"
+            )
+    elif root.exists() and (not root.is_dir() or any(root.iterdir())):
+        raise RunDirError(
+            f"{str(root)!r} exists and is not a sweep directory; choose another --out"
+        )
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        atomic_write(stored, dump_sweep(spec))
+    except OSError as e:
+        raise RunDirError(f"cannot write to sweep directory {str(root)!r}: {e.strerror}") from None
+
+
+def _backend(spec: SweepSpec):
+    if spec.backend.kind == "ray":
+        from forgetlab.sweeps.ray_backend import RayBackend
+
+        return RayBackend(spec.backend)
+    from forgetlab.sweeps.local import LocalBackend
+
+    return LocalBackend(spec.backend.workers)
+
+
+def execute(plan: SweepPlan, out: str | Path | None = None, progress: bool = False) -> Sweep:
+    """Run a validated plan's unfinished cells; write cells.json as they finish."""
+    spec = plan.spec
+    root = Path(out) if out is not None else default_sweep_dir(spec.name)
+    prepare_dir(root, spec)
+    texts = {c.id: dump_spec(plan.specs[c.id]) for c in plan.cells}
+    records = []
+    for c in plan.cells:
+        rel = cell_dir(Path("."), c.id).as_posix()
+        done = run_complete(root / rel, texts[c.id])
+        records.append(
+            CellRecord(
+                cell=c.id,
+                axes=c.axes,
+                seed=c.seed,
+                order=c.order,
+                run_dir=rel,
+                status="done" if done else "pending",
+            )
+        )
+    index = SweepIndex(name=spec.name, axes=list(spec.axes), cells=records)
+    old = _previous_runs(root)
+    for rec in index.cells:
+        if rec.status == "done" and rec.cell in old:
+            rec.seconds, rec.worker, rec.threads = old[rec.cell]
+    write_index(root, index)
+    todo = deque(r for r in index.cells if r.status != "done")
+    if todo:
+        _run_cells(spec, root, index, todo, texts, progress)
+    sweep = load_sweep(root)
+    sweep.write_tables()
+    return sweep
+
+
+def _run_cells(spec, root: Path, index: SweepIndex, todo: deque, texts: dict, progress: bool):
+    """Hand the cells to the backend (at most `slots` at once); record each as it ends."""
+    counts = {"done": len(index.cells) - len(todo), "failed": 0}
+    with progress_bar(progress) as bar, _backend(spec) as backend:
+        bar_id = bar.add_task(
+            f"sweep {spec.name}",
+            total=len(index.cells),
+            completed=counts["done"],
+            info=_info(counts),
+        )
+        inflight: dict = {}
+        while todo or inflight:
+            while todo and len(inflight) < backend.slots:
+                rec = todo.popleft()
+                job = {
+                    "cell": rec.cell,
+                    "spec": texts[rec.cell],
+                    "run_dir": str((root / rec.run_dir).resolve()),
+                    "log": str((root / "logs" / f"{rec.cell}.log").resolve()),
+                }
+                inflight[backend.submit(job)] = rec
+                rec.status = "running"
+            write_index(root, index)
+            for handle, outcome in backend.wait(list(inflight)):
+                rec = inflight.pop(handle)
+                rec.status, rec.error = outcome["status"], outcome.get("error")
+                rec.seconds = outcome.get("seconds")
+                rec.worker, rec.threads = outcome.get("worker"), outcome.get("threads")
+                counts[rec.status] += 1
+                bar.update(bar_id, advance=1, info=_info(counts))
+            write_index(root, index)
+
+
+def _info(counts: dict) -> str:
+    return f"done {counts['done']}  failed {counts['failed']}"
+
+
+def _previous_runs(root: Path) -> dict[str, tuple]:
+    """(seconds, worker, threads) of each cell in an existing index."""
+    try:
+        return {c.cell: (c.seconds, c.worker, c.threads) for c in read_index(root).cells}
+    except RunDirError:
+        return {}
+
+
+def run_sweep(spec: SweepSpec, out: str | Path | None = None, progress: bool = False) -> Sweep:
+    """Validate every cell (SpecError naming the cell before anything runs), then execute."""
+    return execute(plan_sweep(spec), out=out, progress=progress)

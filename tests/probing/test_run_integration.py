@@ -1,0 +1,57 @@
+"""`[probe]` inside a run: results.json gains `probing`, scores.csv gains probe rows with their
+layer, and a run killed after stage 0 and resumed gives the same probing figures."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+import forgetlab.experiment as experiment
+from forgetlab.runs import resume as resume_state
+from forgetlab.spec import spec_from_dict
+from tests.conftest import tiny_wordnet
+
+
+def probe_spec():
+    d = tiny_wordnet(train_per_class=24, test_per_class=8)
+    d["train"]["epochs"] = 1
+    d["probe"] = {"train_per_class": 8}
+    return spec_from_dict(d)
+
+
+def test_probing_in_a_run_and_after_resume(tmp_path: Path):
+    spec = probe_spec()
+    full = experiment.run(spec, out=tmp_path / "full")
+    P = full.results.probing
+    T = len(full.results.tasks)
+    assert P is not None and len(P.accuracy_matrix) == T
+    assert all(P.accuracy_matrix[i][j] is None for i in range(T) for j in range(i + 1, T))
+    assert all(0.0 <= P.accuracy_matrix[i][j] <= 1.0 for i in range(T) for j in range(i + 1))
+    assert P.layers[0] == 0 and len(P.layers) == 3  # tiny-bert: embeddings + 2 layers
+    rows = list(csv.DictReader((full.run_dir / "scores.csv").open()))
+    probe_rows = [r for r in rows if r["metric"] == "probe_acc"]
+    assert probe_rows and all(r["layer"] != "" for r in probe_rows)
+
+    class Killed(Exception):
+        pass
+
+    real = resume_state.save
+
+    def save_then_die(*args):
+        real(*args)
+        raise Killed
+
+    resume_state.save = save_then_die
+    try:
+        with pytest.raises(Killed):
+            experiment.run(spec, out=tmp_path / "killed")
+    finally:
+        resume_state.save = real
+    resumed = experiment.resume(tmp_path / "killed").results
+    assert resumed.accuracy_matrix == full.results.accuracy_matrix
+    assert resumed.probing.accuracy_matrix == P.accuracy_matrix
+    assert resumed.probing.by_probe["prototype"].accuracy_matrix == (
+        P.by_probe["prototype"].accuracy_matrix
+    )

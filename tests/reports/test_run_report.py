@@ -1,0 +1,176 @@
+"""Run reports: every section and figure, the numbers they show, and skipping absent data."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure as MplFigure
+
+from forgetlab.errors import RunDirError
+from forgetlab.reports import write_run_report
+from forgetlab.reports.figures_run import annotate_matrix, distance_forgetting
+from forgetlab.reports.page import write_pages
+from forgetlab.reports.run_data import load_run, short_task_labels
+from forgetlab.reports.run_report import general_series, groups_section, run_page
+from tests.reports.helpers import (
+    P0_LINEAR,
+    P_LINEAR,
+    P_PROTO,
+    probing_dict,
+    results_dict,
+    write_run,
+)
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def images(html: str) -> dict[str, bytes]:
+    """id -> decoded PNG bytes of every embedded <img>."""
+    found = re.findall(r'<img id="([^"]+)"[^>]*src="data:image/png;base64,([^"]+)"', html)
+    return {i: base64.b64decode(b) for i, b in found}
+
+
+def section_ids(html: str) -> list[str]:
+    return re.findall(r'<section id="([^"]+)"', html)
+
+
+def table_rows(page, section_id: str, k: int = 0) -> list[list[str]]:
+    section = next(s for s in page.sections if s.id == section_id)
+    return [[str(c) for c in r] for r in [b for b in section.blocks if b.kind == "table"][k].rows]
+
+
+def test_tiny_run_report_has_every_figure_embedded_and_as_png(tiny_run: Path):
+    out = write_run_report(tiny_run)
+    assert out == tiny_run / "report.html"
+    html = out.read_text()
+    assert section_ids(html) == ["accuracy", "forgetting", "cost", "summary"]
+    imgs = images(html)
+    assert set(imgs) == {"fig-accuracy_matrix", "fig-forgetting_curves", "fig-stage_time"}
+    for fig_id, png in imgs.items():
+        assert png.startswith(PNG)
+        assert (tiny_run / "figures" / f"{fig_id[4:]}.png").read_bytes() == png
+    res = json.loads((tiny_run / "results.json").read_text())
+    for value in res["metrics"].values():  # the metrics table shows every figure, 3 decimals
+        assert f">{value:.3f}<" in html
+    # self-contained: no scripts, no external resources
+    assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
+
+
+def test_heatmap_writes_each_value_and_bolds_the_learned_diagonal():
+    fig = MplFigure()
+    ax = fig.add_subplot()
+    M = np.array([[0.5, 0.25], [0.875, np.nan], [0.0, 1.0]])
+    annotate_matrix(
+        ax, M, ["initial", "after t0", "after t1"], ["t0", "t1"], "R", diagonal_offset=1
+    )
+    texts = [(t.get_text(), t.get_fontweight()) for t in ax.texts]
+    assert [t for t, _ in texts] == ["0.50", "0.25", "0.88", "–", "0.00", "1.00"]
+    bold = [t for t, w in texts if w == "bold"]
+    assert bold == ["0.88", "1.00"]  # R[0][0] and R[1][1], one row below the initial row
+
+
+def test_forgetting_by_distance_is_the_mean_drop_d_stages_later():
+    R = np.array([[0.9, 0.0, 0.0], [0.5, 0.8, 0.0], [0.3, 0.6, 0.7]])
+    # d=1: (0.9-0.5 + 0.8-0.6)/2 = 0.3 ; d=2: 0.9-0.3 = 0.6
+    assert distance_forgetting(R) == pytest.approx([0.3, 0.6])
+    assert distance_forgetting(np.array([[0.9]])).size == 0
+
+
+def test_task_labels_are_short():
+    assert short_task_labels(["t0:adj.all+noun.food", "sports", "a_rather_long_task_name"]) == [
+        "t0",
+        "sports",
+        "task 2",
+    ]
+
+
+def test_probing_section_shows_probes_with_their_baselines(tiny_run_with_probing: Path):
+    page = run_page(load_run(tiny_run_with_probing))
+    html = write_pages([page], tiny_run_with_probing / "report.html").read_text()
+    assert section_ids(html) == ["accuracy", "forgetting", "groups", "probing", "cost", "summary"]
+    assert {"fig-probing_matrices", "fig-probing_kinds", "fig-probing_layers",
+            "fig-representation"} <= set(images(html))  # fmt: skip
+    rows = table_rows(page, "probing")
+    # old tasks (t0, t1) after the last stage: P linear (0.8+0.7)/2, P0 (0.6+0.5)/2
+    linear = next(r for r in rows if r[0] == "linear")
+    assert linear[1] == "1"  # best layer of the last stage
+    assert linear[2:5] == [f"{(P_LINEAR[2][0] + P_LINEAR[2][1]) / 2:.3f}"] * 2 + [
+        f"{(P0_LINEAR[2][0] + P0_LINEAR[2][1]) / 2:.3f}"
+    ]
+    assert linear[6] == f"{(0.8 - 0.6 + 0.7 - 0.5 + 0.9 - 0.6) / 3:.3f}"  # gap vs P0, last row
+    proto = next(r for r in rows if r[0] == "prototype")
+    assert proto[2] == f"{(P_PROTO[2][0] + P_PROTO[2][1]) / 2:.3f}"
+    # probing seconds land in the per-stage cost table
+    cost = next(
+        b for b in next(s for s in page.sections if s.id == "cost").blocks if b.kind == "table"
+    )
+    col = cost.header.index("probing s")
+    assert [r[col] for r in cost.rows] == ["1.0", "1.5", "2.0"]
+
+
+def test_group_accuracy_table_lists_each_group_after_each_stage(tiny_run_with_probing: Path):
+    run = load_run(tiny_run_with_probing)
+    section = groups_section(run, short_task_labels(run.tasks))
+    assert [[str(c) for c in r] for r in section.blocks[0].rows] == [
+        ["t0", "head", "0.900", "0.900", "0.900"],
+        ["t0", "tail", "0.000", "0.250", "0.500"],
+    ]
+
+
+def test_absent_sections_are_skipped_and_a_partial_run_is_labelled(tmp_path: Path):
+    res = results_dict(R=[[0.9, 0.1, 0.0]], metrics={})
+    res["status"] = "running"
+    page = run_page(load_run(write_run(tmp_path / "r", res)))
+    assert [s.id for s in page.sections] == ["accuracy", "forgetting", "cost", "summary"]
+    first = page.sections[0].blocks[0]
+    assert first.kind == "text" and "1 of 3 stages" in first.text
+
+
+def test_offline_probing_file_is_used_when_results_have_none(tmp_path: Path):
+    run_dir = write_run(tmp_path / "r", results_dict())
+    (run_dir / "probing").mkdir()
+    (run_dir / "probing" / "probing.json").write_text(json.dumps(probing_dict()))
+    page = run_page(load_run(run_dir))
+    assert "probing" in [s.id for s in page.sections]
+
+
+def test_general_ability_from_either_layout(tmp_path: Path):
+    res = results_dict(general={"perplexity": [30.0, 35.5, None, 40.0]})
+    assert general_series(load_run(write_run(tmp_path / "a", res))) == {
+        "perplexity": [30.0, 35.5, None, 40.0]
+    }
+    res = results_dict()
+    for k, stage in enumerate(res["stages"]):
+        stage["general"] = {"perplexity": 30.0 + k}
+    run = load_run(write_run(tmp_path / "b", res))
+    assert general_series(run) == {"perplexity": [30.0, 31.0, 32.0]}
+    assert "general" in [s.id for s in run_page(run).sections]
+
+
+def test_not_a_run_directory_is_a_one_line_error(tmp_path: Path):
+    with pytest.raises(RunDirError, match=r"results.json' not found"):
+        load_run(tmp_path)
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(RunDirError, match=r"results.json' is not readable JSON"):
+        load_run(tmp_path)
+    (tmp_path / "results.json").write_text('{"tasks": []}')
+    with pytest.raises(RunDirError, match="lacks accuracy_matrix"):
+        load_run(tmp_path)
+
+
+def test_run_writes_its_report_at_the_end(tmp_path):
+    from forgetlab.experiment import run
+    from forgetlab.spec import spec_from_dict
+    from tests.conftest import tiny_wordnet
+
+    d = tiny_wordnet(n_tasks=2, train_per_class=10, test_per_class=5)
+    d["train"]["epochs"] = 1
+    res = run(spec_from_dict(d), out=tmp_path / "run", report=True)
+    html = (res.run_dir / "report.html").read_text()
+    assert "<img" in html and res.results.name in html
+    assert sorted(p.suffix for p in (res.run_dir / "figures").iterdir()) != []

@@ -1,0 +1,50 @@
+"""Long streams and failures: memory per stage stays flat over 20 tasks; a NaN loss stops
+the run with a clear error and keeps every finished stage (resumable)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+import forgetlab.experiment as experiment
+import forgetlab.train.loop as loop
+from forgetlab.spec import spec_from_dict
+from forgetlab.train.loop import NonFiniteLossError
+from tests.conftest import tiny_wordnet
+
+
+def test_memory_does_not_grow_over_a_20_task_stream(tmp_path: Path):
+    d = tiny_wordnet(n_tasks=20, classes_per_task=2, train_per_class=8, test_per_class=4)
+    d["train"].update({"epochs": 1, "batch_size": 8})
+    res = experiment.run(spec_from_dict(d), out=tmp_path / "long")
+    peaks = [s.peak_rss_mb for s in res.results.stages]
+    assert len(peaks) == 20 and all(p is not None and p > 0 for p in peaks)
+    early, late = max(peaks[1:5]), max(peaks[-5:])
+    assert late <= early + 64, f"peak RSS grew from {early:.0f} MB to {late:.0f} MB"
+
+
+def test_nan_loss_stops_with_a_clear_error_and_keeps_finished_stages(tmp_path: Path, monkeypatch):
+    spec = spec_from_dict(tiny_wordnet())
+    real = loop.train_stage
+
+    def poisoned(ctx, strategies, bar):
+        if ctx.stage == 1:  # from stage 1 on, every loss is NaN
+            forward = ctx.learner.forward
+
+            def nan_forward(*a, **k):
+                out = forward(*a, **k)
+                return dataclasses.replace(out, loss=out.loss * float("nan"))
+
+            ctx.learner.forward = nan_forward
+        return real(ctx, strategies, bar)
+
+    monkeypatch.setattr(experiment, "train_stage", poisoned)
+    out = tmp_path / "nan"
+    with pytest.raises(NonFiniteLossError, match="stage 1"):
+        experiment.run(spec, out=out)
+    kept = json.loads((out / "results.json").read_text())
+    assert kept["status"] == "running" and len(kept["accuracy_matrix"]) == 1
+    assert (out / "resume" / "LATEST").read_text().strip() == "stage-000"
