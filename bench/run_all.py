@@ -52,7 +52,10 @@ BENCHES = [
 
 # Hook for benchmarks of other issues (probing speed, sweep throughput): append a Bench here,
 # e.g. Bench("probing", "probe_overhead.py", [...], [...], writes=False, common=False).
-EXTRA: list[Bench] = []
+EXTRA: list[Bench] = [
+    Bench("probing", "probing_cost.py", [], ["--small"], common=False),
+    Bench("sweep", "sweep_speed.py", [], ["--small"], common=False),
+]
 
 
 def command(b: Bench, args: argparse.Namespace) -> list[str]:
