@@ -61,8 +61,7 @@ def main() -> None:
             "|---|---|",
             f"| R (the model's own head) | {fmt(res['accuracy_matrix'][-1])} |",
             f"| P linear, last layer | {fmt(linear['accuracy_matrix'][-1])} |",
-            f"| P0 linear, last layer |"
-            f" {fmt(linear['baseline_accuracy_matrix'][-1])} |",
+            f"| P0 linear, last layer | {fmt(linear['baseline_accuracy_matrix'][-1])} |",
             f"| P linear, best layer | {fmt(linear['best_layer_accuracy_matrix'][-1])} |",
             f"| P prototype, last layer | {fmt(proto['accuracy_matrix'][-1])} |",
             f"| P0 prototype, last layer | {fmt(proto['baseline_accuracy_matrix'][-1])} |",
