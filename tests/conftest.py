@@ -79,3 +79,45 @@ def _no_report_by_default(monkeypatch):
     import forgetlab.experiment
 
     monkeypatch.setattr(forgetlab.experiment, "REPORT_BY_DEFAULT", False)
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    """Run the `forgetlab` command in-process: (exit code, stdout, stderr)."""
+    import sys
+
+    from forgetlab.cli.main import main
+
+    old = sys.argv
+    sys.argv = ["forgetlab", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as e:
+        code = int(e.code or 0)
+    finally:
+        sys.argv = old
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+class Killed(Exception):
+    """Stands for a process killed right after a stage's resume state was saved."""
+
+
+def killed_after_stage_0(spec, out: Path) -> None:
+    """Run `spec` into `out` and die like a killed process once stage 0's state is on disk."""
+    import forgetlab.experiment as experiment
+    from forgetlab.runs import resume as resume_state
+
+    real = resume_state.save
+
+    def save_then_die(*args):
+        real(*args)
+        raise Killed
+
+    resume_state.save = save_then_die
+    try:
+        with pytest.raises(Killed):
+            experiment.run(spec, out=out)
+    finally:
+        resume_state.save = real

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import shutil
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,10 +20,9 @@ import pytest
 import tomli_w
 
 import forgetlab.experiment as experiment
-from forgetlab.cli.main import main
 from forgetlab.runs import resume as resume_state
 from forgetlab.spec import spec_from_dict
-from tests.conftest import tiny_wordnet, toy_rows
+from tests.conftest import cli, tiny_wordnet, toy_rows
 
 
 # -- the runs that must survive every case ----------------------------------------------------
@@ -470,19 +468,6 @@ CASES = [
 ]
 
 
-def cli(capsys, args: list[str]) -> tuple[int, str]:
-    old = sys.argv
-    sys.argv = ["forgetlab", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    finally:
-        sys.argv = old
-    return code, capsys.readouterr().err
-
-
 def test_the_battery_is_large_and_unique():
     assert len(CASES) >= 25
     assert len({c.id for c in CASES}) == len(CASES)
@@ -496,7 +481,7 @@ def test_bad_input_exits_2_with_one_line_and_changes_nothing(case: Case, tmp_pat
     work.mkdir()
     args = case.args(work, runs)
     before = {p: tree_hash(p) for p in (work, *runs.values())}
-    code, err = cli(capsys, args)
+    code, _, err = cli(capsys, *args)
     assert code == 2, err
     assert err.startswith("error: ") and err.count("\n") == 1, err
     assert case.message in err, err

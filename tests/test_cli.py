@@ -11,22 +11,10 @@ from pathlib import Path
 import pytest
 import tomli_w
 
-from forgetlab.cli.main import main
-from tests.conftest import tiny_wordnet
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["forgetlab", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import (
+    cli,  # noqa: F401
+    tiny_wordnet,
+)
 
 
 def write_spec(path: Path, data: dict) -> Path:

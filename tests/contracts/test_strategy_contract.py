@@ -19,12 +19,12 @@ from forgetlab.errors import ForgetlabError
 from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
-from forgetlab.runs import resume as resume_state
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies, strategies
 from forgetlab.streams import build_stream
 from forgetlab.train.loop import train_stage
 from forgetlab.validate import validate
+from tests.conftest import killed_after_stage_0
 
 CLASSIFIER_ONLY = {"derpp", "seq_star"}
 TEXT_TO_TEXT_ONLY = {"lamol"}
@@ -49,23 +49,8 @@ def spec_for(kind: str, model: str, toy_files, **train):
     )
 
 
-class Killed(Exception):
-    pass
-
-
 def killed_after_stage_0_then_resumed(spec, out: Path):
-    real = resume_state.save
-
-    def save_then_die(*args):
-        real(*args)
-        raise Killed
-
-    resume_state.save = save_then_die
-    try:
-        with pytest.raises(Killed):
-            forgetlab.run(spec, out=out)
-    finally:
-        resume_state.save = real
+    killed_after_stage_0(spec, out)
     return forgetlab.resume(out)
 
 

@@ -6,12 +6,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import pytest
-
 import forgetlab.experiment as experiment
-from forgetlab.runs import resume as resume_state
 from forgetlab.spec import spec_from_dict
-from tests.conftest import tiny_wordnet
+from tests.conftest import killed_after_stage_0, tiny_wordnet
 
 
 def probe_spec():
@@ -34,21 +31,7 @@ def test_probing_in_a_run_and_after_resume(tmp_path: Path):
     probe_rows = [r for r in rows if r["metric"] == "probe_acc"]
     assert probe_rows and all(r["layer"] != "" for r in probe_rows)
 
-    class Killed(Exception):
-        pass
-
-    real = resume_state.save
-
-    def save_then_die(*args):
-        real(*args)
-        raise Killed
-
-    resume_state.save = save_then_die
-    try:
-        with pytest.raises(Killed):
-            experiment.run(spec, out=tmp_path / "killed")
-    finally:
-        resume_state.save = real
+    killed_after_stage_0(spec, tmp_path / "killed")
     resumed = experiment.resume(tmp_path / "killed").results
     assert resumed.accuracy_matrix == full.results.accuracy_matrix
     assert resumed.probing.accuracy_matrix == P.accuracy_matrix

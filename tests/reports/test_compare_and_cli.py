@@ -4,31 +4,16 @@ from __future__ import annotations
 
 import re
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
-from forgetlab.cli.main import main
 from forgetlab.reports.compare import compare_metrics, spec_differences
 from forgetlab.reports.run_data import load_run
+from tests.conftest import cli  # noqa: F401
 from tests.reports.helpers import METRICS, results_dict, write_run
 
 OTHER = {**METRICS, "average_accuracy": 0.55, "average_forgetting": 0.25, "bwt": -0.25}
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["forgetlab", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def two_runs(tmp_path: Path) -> tuple[Path, Path]:

@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import tomli_w
 
-from forgetlab.cli.main import main
-
-
-def cli(capsys, *args: str) -> tuple[int, str, str]:
-    old = sys.argv
-    sys.argv = ["forgetlab", *args]
-    try:
-        main()
-        code = 0
-    except SystemExit as e:
-        code = int(e.code or 0)
-    finally:
-        sys.argv = old
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.conftest import cli  # noqa: F401
 
 
 def toy_base(train: Path, test: Path) -> dict:

@@ -51,34 +51,17 @@ def test_a_failed_cell_is_recorded_then_retried_and_a_killed_one_rerun(tmp_path:
 
 def test_a_killed_cell_goes_on_from_its_last_stage(tmp_path: Path):
     """A cell whose run was killed after stage 0 resumes (same matrix as never killed)."""
-    import pytest
-
     import forgetlab.experiment as experiment
-    from forgetlab.runs import resume as resume_state
     from forgetlab.spec import dump_spec, spec_from_dict
     from forgetlab.sweeps.cell import run_cell
-    from tests.conftest import tiny_wordnet
+    from tests.conftest import killed_after_stage_0, tiny_wordnet
 
     d = tiny_wordnet(train_per_class=20, test_per_class=5)
     d["train"]["epochs"] = 1
     spec = spec_from_dict(d)
     full = experiment.run(spec, out=tmp_path / "full")
 
-    class Killed(Exception):
-        pass
-
-    real = resume_state.save
-
-    def save_then_die(*args):
-        real(*args)
-        raise Killed
-
-    resume_state.save = save_then_die
-    try:
-        with pytest.raises(Killed):
-            experiment.run(spec, out=tmp_path / "cell")
-    finally:
-        resume_state.save = real
+    killed_after_stage_0(spec, tmp_path / "cell")
     outcome = run_cell({"cell": "c000", "spec": dump_spec(spec), "run_dir": str(tmp_path / "cell")})
     assert outcome["status"] == "done" and outcome.get("resumed") is True
     resumed = json.loads((tmp_path / "cell" / "results.json").read_text())
