@@ -23,9 +23,9 @@ from overhead import add_common_args
 
 from forgetlab.eval import evaluate
 from forgetlab.eval.feature_cache import FeatureCache
-from forgetlab.experiment import EncodeCache, pick_device, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, pick_device, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_stream

@@ -19,10 +19,10 @@ import time
 import torch
 
 from forgetlab.eval import evaluate
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.probing.prober import Prober
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream

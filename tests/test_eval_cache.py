@@ -6,9 +6,9 @@ import torch
 
 from forgetlab.eval import evaluate
 from forgetlab.eval.feature_cache import FeatureCache
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream
 from forgetlab.train.batching import eval_batches

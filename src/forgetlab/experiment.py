@@ -11,7 +11,6 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -24,21 +23,20 @@ from forgetlab.eval.feature_cache import FeatureCache
 from forgetlab.metrics import all_metrics
 from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.models import build_learner
-from forgetlab.models.learner import Encoded, Learner
 from forgetlab.probing.prober import Prober
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, pick_device, stage_context
 from forgetlab.runs import resume as resume_state
 from forgetlab.runs.memory import peaks, reset_peaks
 from forgetlab.runs.provenance import git_info, versions
 from forgetlab.runs.schema import ModelInfo, RunResults, StageRecord
+from forgetlab.runs.scores import nan_to_none, score_rows
 from forgetlab.runs.store import RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
-from forgetlab.strategies import TaskContext, build_strategies
+from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
-from forgetlab.streams.task import Example
 from forgetlab.tracking import RunLogger, check_backends
-from forgetlab.train.batching import make_batches
-from forgetlab.train.loop import stage_rng, train_stage
+from forgetlab.train.loop import train_stage
 
 logger = logging.getLogger(__name__)
 
@@ -65,74 +63,6 @@ class RunResult:
     @property
     def metrics(self) -> dict[str, float | None]:
         return self.results.metrics
-
-
-def pick_device(choice: str) -> torch.device:
-    if choice == "cuda" or (choice == "auto" and torch.cuda.is_available()):
-        return torch.device("cuda")
-    return torch.device("cpu")
-
-
-class EncodeCache:
-    """Tokenize each example once per run, by uid."""
-
-    def __init__(self, learner: Learner) -> None:
-        self.learner = learner
-        self.items: dict[int, Encoded] = {}
-
-    def lookup(self, uids: list[int]) -> list[Encoded]:
-        return [self.items[u] for u in uids]
-
-    def __call__(self, examples: list[Example]) -> list[Encoded]:
-        out = []
-        for ex in examples:
-            enc = self.items.get(ex.uid)
-            if enc is None:
-                enc = self.items[ex.uid] = self.learner.encode(ex)
-            out.append(enc)
-        return out
-
-
-def _nan_to_none(d: dict[str, float]) -> dict[str, float | None]:
-    return {k: (None if np.isnan(v) else float(v)) for k, v in d.items()}
-
-
-def score_rows(results: RunResults) -> list[tuple]:
-    """Long-form rows for scores.csv: accuracy per (stage, task), then the final figures."""
-    rows = [(-1, t, "accuracy", a) for t, a in zip(results.tasks, results.initial_accuracy)]
-    for i, row in enumerate(results.accuracy_matrix):
-        rows += [(i, t, "accuracy", a) for t, a in zip(results.tasks, row)]
-    for rec in results.stages:
-        rows += [
-            (rec.stage, t, "exact_match", a) for t, a in zip(results.tasks, rec.exact_match or [])
-        ]
-        for t, groups in rec.group_accuracy.items():
-            rows += [(rec.stage, t, f"accuracy[{g}]", a) for g, a in groups.items()]
-    last = len(results.accuracy_matrix) - 1
-    rows += [(last, "", name, "" if v is None else v) for name, v in results.metrics.items()]
-    return rows
-
-
-def stage_context(
-    spec: ExperimentSpec, stream, learner: Learner, stage: int, encode, device: torch.device
-) -> TaskContext:
-    """The context of training stage `stage`: its seeded rng and the spec's batching."""
-    batcher = partial(
-        make_batches,
-        batch_size=spec.train.batch_size,
-        group_by_length=spec.train.group_by_length,
-        shuffle=not spec.train.online,
-    )
-    return TaskContext(
-        stage=stage,
-        stream=stream,
-        learner=learner,
-        train=spec.train,
-        device=device,
-        rng=stage_rng(spec.seed, stage),
-        encode=encode,
-        make_batches=batcher,
-    )
 
 
 def _resume_blocker(strategies) -> str | None:
@@ -373,7 +303,7 @@ class _Session:
         stream, learner, stages = self.stream, self.learner, self.stages
         R = [s.accuracy for s in stages]
         complete = len(R) == len(stream.tasks)
-        metrics = _nan_to_none(all_metrics(R, self.b)) if complete else {}
+        metrics = nan_to_none(all_metrics(R, self.b)) if complete else {}
         by_distance = [float(x) for x in forgetting_by_distance(R)] if complete else []
         trainable = sum(p.numel() for p in learner.trainable_parameters())
         return RunResults(

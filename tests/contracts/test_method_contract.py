@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.methods import methods
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.runs.checkpoint import WEIGHTS, load_trainable, save_trainable
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream

@@ -16,9 +16,9 @@ import torch
 
 import forgetlab
 from forgetlab.errors import ForgetlabError
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies, strategies
 from forgetlab.streams import build_stream

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import torch
 
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_stream

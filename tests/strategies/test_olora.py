@@ -8,9 +8,9 @@ from pathlib import Path
 import torch
 
 import forgetlab
-from forgetlab.experiment import EncodeCache, stage_context
 from forgetlab.models import build_learner
 from forgetlab.progress import progress_bar
+from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies
 from forgetlab.strategies.olora import lora_layers

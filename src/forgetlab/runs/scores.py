@@ -1,0 +1,27 @@
+"""The long-form rows of scores.csv and the final metrics as JSON, from a run's results."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from forgetlab.runs.schema import RunResults
+
+
+def nan_to_none(d: dict[str, float]) -> dict[str, float | None]:
+    return {k: (None if np.isnan(v) else float(v)) for k, v in d.items()}
+
+
+def score_rows(results: RunResults) -> list[tuple]:
+    """Long-form rows for scores.csv: accuracy per (stage, task), then the final figures."""
+    rows = [(-1, t, "accuracy", a) for t, a in zip(results.tasks, results.initial_accuracy)]
+    for i, row in enumerate(results.accuracy_matrix):
+        rows += [(i, t, "accuracy", a) for t, a in zip(results.tasks, row)]
+    for rec in results.stages:
+        rows += [
+            (rec.stage, t, "exact_match", a) for t, a in zip(results.tasks, rec.exact_match or [])
+        ]
+        for t, groups in rec.group_accuracy.items():
+            rows += [(rec.stage, t, f"accuracy[{g}]", a) for g, a in groups.items()]
+    last = len(results.accuracy_matrix) - 1
+    rows += [(last, "", name, "" if v is None else v) for name, v in results.metrics.items()]
+    return rows
