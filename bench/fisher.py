@@ -15,8 +15,8 @@ import torch
 
 from forgetlab.models import build_learner
 from forgetlab.spec import spec_from_dict
+from forgetlab.strategies.per_sample import accumulate, eager_attention, per_sample_loop, task_loss
 from forgetlab.streams import build_stream
-from forgetlab.train.per_sample import accumulate, eager_attention, per_sample_loop, task_loss
 
 
 def main() -> None:

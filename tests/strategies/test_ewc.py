@@ -6,8 +6,8 @@ import torch
 
 from forgetlab.models import build_learner
 from forgetlab.spec import spec_from_dict
+from forgetlab.strategies.per_sample import accumulate, per_sample_loop, task_loss
 from forgetlab.streams import build_stream
-from forgetlab.train.per_sample import accumulate, per_sample_loop, task_loss
 
 
 def _setup(model: str, toy_files):
@@ -97,7 +97,7 @@ def test_vmap_fisher_with_padding_equals_loop():
 def test_word_embeddings_take_the_sparse_path_unless_tied(toy_files):
     """tiny-bert's word embedding goes through per-token rows (and the test above shows the
     Fisher equals the loop's); GPT-2 ties it to the LM head, so it stays dense."""
-    from forgetlab.train.per_sample import sparse_embedding
+    from forgetlab.strategies.per_sample import sparse_embedding
 
     for model, sparse in (("tiny-bert", True), ("tiny-gpt2", False)):
         learner, _, _ = _setup(model, toy_files)
@@ -109,7 +109,7 @@ def test_word_embeddings_take_the_sparse_path_unless_tied(toy_files):
 
 
 def test_scatter_rows_matches_dense_per_sample_rows():
-    from forgetlab.train.per_sample import scatter_rows
+    from forgetlab.strategies.per_sample import scatter_rows
 
     torch.manual_seed(0)
     ids = torch.tensor([[1, 3, 1, 0], [2, 2, 2, 4]])

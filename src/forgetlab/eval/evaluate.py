@@ -10,8 +10,8 @@ import torch
 
 from forgetlab.eval.feature_cache import FeatureCache
 from forgetlab.models import Batch, Learner
+from forgetlab.models.hidden import capture_hidden
 from forgetlab.models.learner import Encoded
-from forgetlab.probing.features import capture_hidden
 from forgetlab.streams.task import Example, Stream
 from forgetlab.train.batching import eval_batches
 

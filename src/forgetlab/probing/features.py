@@ -9,17 +9,15 @@
 One forward pass with `output_hidden_states=True` yields every layer (hidden state 0 is the
 embedding output, k the output of block k). Causal LMs (text-to-text learners) are fed the
 prompt only, never the label words. Backbones without per-layer states (tiny-lstm) expose
-only their last layer. `capture_hidden` takes the hidden states of a forward someone else
-runs (the evaluation pass), so test features can come for free.
+only their last layer. `models.hidden.capture_hidden` takes the hidden states of a forward
+someone else runs (the evaluation pass), so test features can come for free.
 """
 
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -27,10 +25,11 @@ import numpy as np
 import torch
 
 from forgetlab.errors import SpecError
+from forgetlab.fileio import atomic_write
 from forgetlab.models.batch import Batch
 from forgetlab.models.classifier import pool
+from forgetlab.models.hidden import has_layer_states
 from forgetlab.models.learner import Encoded
-from forgetlab.runs.store import atomic_write
 from forgetlab.streams.task import Example
 from forgetlab.train.batching import eval_batches
 
@@ -43,12 +42,6 @@ def layer_count(backbone) -> int:
     if not isinstance(n, int):
         raise SpecError(f"probe: cannot tell the layer count of {type(backbone).__name__}")
     return n
-
-
-def has_layer_states(backbone) -> bool:
-    """Whether the backbone's forward takes `output_hidden_states` (transformers models)."""
-    params = inspect.signature(backbone.forward).parameters.values()
-    return any(p.name == "output_hidden_states" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def resolve_layers(wanted, backbone) -> list[int]:
@@ -104,34 +97,6 @@ def fingerprint(backbone) -> str:
         h.update(f"{name}:{t.dtype}:{tuple(t.shape)}".encode())
         h.update(t.detach().reshape(-1).contiguous().view(torch.uint8).cpu().numpy().data)
     return h.hexdigest()
-
-
-@contextmanager
-def capture_hidden(backbone) -> Iterator[list]:
-    """While active, every forward of `backbone` also returns its hidden states, and they are
-    appended to the yielded list (a tuple per call; just the last state for a backbone
-    without per-layer states). The caller pops them."""
-    captured: list = []
-    inject = has_layer_states(backbone)
-
-    def pre(module, args, kwargs):
-        if inject:
-            kwargs["output_hidden_states"] = True
-        return args, kwargs
-
-    def post(module, args, kwargs, output):
-        states = getattr(output, "hidden_states", None)
-        captured.append(tuple(states) if states else (output.last_hidden_state,))
-
-    handles = [
-        backbone.register_forward_pre_hook(pre, with_kwargs=True),
-        backbone.register_forward_hook(post, with_kwargs=True),
-    ]
-    try:
-        yield captured
-    finally:
-        for h in handles:
-            h.remove()
 
 
 @dataclass(frozen=True)

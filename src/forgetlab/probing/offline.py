@@ -29,12 +29,12 @@ from pathlib import Path
 import torch
 
 from forgetlab.errors import ForgetlabError, RunDirError
+from forgetlab.fileio import atomic_write
 from forgetlab.probing.cka import linear_cka
 from forgetlab.probing.features import FeatureBlock
 from forgetlab.probing.prober import Prober, best_layer_index, finite_or_none, stage_tag
 from forgetlab.probing.schema import CheckpointProbing, ProbingResults
 from forgetlab.probing.spec import ProbeSpec
-from forgetlab.runs.store import atomic_write
 
 
 def _device(choice: str) -> torch.device:

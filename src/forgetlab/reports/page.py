@@ -23,7 +23,7 @@ import jinja2
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure as MplFigure
 
-from forgetlab.runs.store import atomic_write
+from forgetlab.fileio import atomic_write
 
 DPI = 150  # PNGs for papers; the page shows them at their size in inches (96 px per inch)
 

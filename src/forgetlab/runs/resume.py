@@ -25,8 +25,8 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from forgetlab.errors import RunDirError
+from forgetlab.fileio import atomic_write
 from forgetlab.runs import state_codec
-from forgetlab.runs.store import atomic_write
 
 RESUME = "resume"
 LATEST = "LATEST"

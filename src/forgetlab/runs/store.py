@@ -12,29 +12,12 @@ import csv
 import io
 import os
 import shutil
-import tempfile
 from datetime import datetime
 from pathlib import Path
 
 from forgetlab.errors import RunDirError
+from forgetlab.fileio import atomic_write
 from forgetlab.runs.checkpoint import save_trainable
-
-
-def atomic_write(path: Path, data: bytes | str) -> None:
-    """Write to a temporary file in the same folder, fsync, then rename over `path`."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    raw = data.encode() if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o644)
-        with os.fdopen(fd, "wb") as f:
-            f.write(raw)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def default_run_dir(name: str, root: Path = Path("runs")) -> Path:

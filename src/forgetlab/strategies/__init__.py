@@ -18,7 +18,7 @@ from forgetlab.strategies import seq as _seq  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import seq_star as _seq_star  # noqa: E402,F401  isort: skip
 
 # Modules that hold shared code, not a strategy of their own.
-HELPER_MODULES = frozenset({"base", "buffers", "regularization"})
+HELPER_MODULES = frozenset({"base", "buffers", "per_sample", "regularization"})
 
 __all__ = ["HOOKS", "Strategy", "TaskContext", "strategies", "build_strategies"]
 

@@ -16,8 +16,8 @@ from typing import Literal
 import torch
 
 from forgetlab.strategies.base import TaskContext, strategies
+from forgetlab.strategies.per_sample import accumulate, task_loss
 from forgetlab.strategies.regularization import ImportanceRegularizer, ImportanceSpec
-from forgetlab.train.per_sample import accumulate, task_loss
 
 
 class EWCSpec(ImportanceSpec):

@@ -13,8 +13,8 @@ import torch
 from pydantic import Field, NonNegativeFloat
 
 from forgetlab.strategies.base import TaskContext, strategies
+from forgetlab.strategies.per_sample import accumulate, squared_output_norm
 from forgetlab.strategies.regularization import ImportanceRegularizer, ImportanceSpec
-from forgetlab.train.per_sample import accumulate, squared_output_norm
 
 
 class MASSpec(ImportanceSpec):

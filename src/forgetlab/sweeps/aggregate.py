@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from forgetlab.runs.store import atomic_write
+from forgetlab.fileio import atomic_write
 from forgetlab.sweeps.index import read_index
 
 STATS = ("mean", "std", "n", "ci95_low", "ci95_high")

@@ -20,7 +20,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ValidationError
 
 from forgetlab.errors import RunDirError
-from forgetlab.runs.store import atomic_write
+from forgetlab.fileio import atomic_write
 
 Status = Literal["pending", "running", "done", "failed"]
 INDEX = "cells.json"

@@ -13,8 +13,8 @@ from collections import deque
 from pathlib import Path
 
 from forgetlab.errors import RunDirError
+from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
-from forgetlab.runs.store import atomic_write
 from forgetlab.spec import dump_spec, tomllib
 from forgetlab.sweeps.aggregate import Sweep, load_sweep
 from forgetlab.sweeps.index import (
