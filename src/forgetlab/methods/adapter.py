@@ -20,7 +20,7 @@ from pydantic import Field, PositiveInt
 from torch import nn
 
 from forgetlab.methods.base import Method, MethodError, freeze, methods
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 # (attention output projection, feed-forward output projection) per architecture family.
 PROJECTIONS: dict[str, tuple[str, str]] = {

@@ -16,7 +16,7 @@ from torch import nn
 
 from forgetlab.errors import ForgetlabError
 from forgetlab.registry import Registry
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 if TYPE_CHECKING:
     from forgetlab.models.learner import Learner

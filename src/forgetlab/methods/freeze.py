@@ -20,7 +20,7 @@ from forgetlab.methods.base import (
     freeze,
     methods,
 )
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class FreezeSpec(SpecModel):

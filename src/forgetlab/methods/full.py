@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Literal
 
 from forgetlab.methods.base import Method, methods
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class FullSpec(SpecModel):

@@ -13,7 +13,7 @@ import torch
 from torch import nn
 
 from forgetlab.methods.base import Method, freeze, methods
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class HeadSpec(SpecModel):

@@ -12,7 +12,7 @@ from forgetlab.methods.peft_common import (
     task_type,
     wrap,
 )
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class IA3Spec(SpecModel):

@@ -19,7 +19,7 @@ from forgetlab.methods.peft_common import (
     task_type,
     wrap,
 )
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class LoRASpec(SpecModel):

@@ -12,7 +12,7 @@ from pydantic import Field, PositiveInt
 
 from forgetlab.methods.base import Method, MethodError, methods
 from forgetlab.methods.peft_common import task_type, wrap
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 def _needs_transformer(backbone, kind: str) -> None:

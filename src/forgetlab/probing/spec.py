@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt, field_validator
 
 from forgetlab.registry import did_you_mean
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 ALL_PROBES = ("linear", "ridge", "prototype", "cosine_prototype")
 

@@ -24,7 +24,7 @@ import torch
 
 from forgetlab.errors import ForgetlabError
 from forgetlab.registry import Registry
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 if TYPE_CHECKING:
     from forgetlab.models import Batch, Encoded, Learner, ModelOutput

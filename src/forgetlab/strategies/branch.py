@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from forgetlab.methods.peft_common import add_task_adapter
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
 

@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field, NonNegativeFloat, PositiveInt, model_validator
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import ItemBatches, Strategy, TaskContext, strategies
 from forgetlab.strategies.buffers import ReplayMemory
 

@@ -17,7 +17,7 @@ import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from forgetlab.models.batch import pad
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import ItemBatches, Strategy, TaskContext, strategies
 from forgetlab.streams.task import Example
 

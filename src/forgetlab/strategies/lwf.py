@@ -16,7 +16,7 @@ import torch
 import torch.nn.functional as F
 from pydantic import Field, NonNegativeFloat, PositiveFloat
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
 

@@ -15,7 +15,7 @@ import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
 from forgetlab.methods.peft_common import add_task_adapter
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, strategies
 
 

@@ -16,7 +16,7 @@ from typing import Literal
 import torch
 from pydantic import Field, PositiveFloat
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
 

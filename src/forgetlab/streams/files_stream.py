@@ -18,7 +18,7 @@ from typing import Literal
 from pydantic import Field, PositiveInt
 
 from forgetlab.errors import DataError
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.streams.grouping import Record, group_records, split_train_test
 from forgetlab.streams.registry import stream_kinds
 from forgetlab.streams.task import Scenario, Stream

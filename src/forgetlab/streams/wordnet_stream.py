@@ -19,7 +19,7 @@ from pydantic import Field, PositiveInt, model_validator
 from forgetlab.data.wordnet import LEXNAMES, load_wordnet
 from forgetlab.errors import DataError
 from forgetlab.registry import did_you_mean
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.streams.grouping import Record, TaskData, assemble
 from forgetlab.streams.registry import stream_kinds
 from forgetlab.streams.task import Stream

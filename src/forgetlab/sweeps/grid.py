@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forgetlab.errors import SpecError
-from forgetlab.spec_paths import set_path
+from forgetlab.spec.paths import set_path
 from forgetlab.sweeps.spec import SweepSpec
 
 

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from forgetlab.errors import SpecError
 from forgetlab.registry import did_you_mean
 from forgetlab.spec import _absolute_paths, _finite, read_toml
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 AxisValues = Annotated[list[Any], Field(min_length=1)]
 

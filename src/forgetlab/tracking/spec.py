@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 
 
 class LogSpec(SpecModel):

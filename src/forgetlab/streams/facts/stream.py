@@ -37,7 +37,7 @@ from typing import Literal
 
 from pydantic import Field, PositiveInt, ValidationInfo, field_validator
 
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.streams.facts.domains import N_TEMPLATES
 from forgetlab.streams.facts.generator import Fact, FactSet, generate_facts
 from forgetlab.streams.grouping import Record, TaskData, assemble

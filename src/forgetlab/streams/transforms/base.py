@@ -24,7 +24,7 @@ from pydantic import Field
 
 from forgetlab.errors import SpecError
 from forgetlab.registry import Registry
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
 from forgetlab.streams.task import Example, Stream, Task
 
 transforms: Registry[type] = Registry("transform")

@@ -20,9 +20,9 @@ from forgetlab.errors import SpecError
 from forgetlab.methods import methods
 from forgetlab.methods.full import FullSpec
 from forgetlab.probing.spec import ProbeSpec
-from forgetlab.spec_errors import format_validation_error
-from forgetlab.spec_paths import set_path
-from forgetlab.specbase import SpecModel
+from forgetlab.spec.base import SpecModel
+from forgetlab.spec.errors import format_validation_error
+from forgetlab.spec.paths import set_path
 from forgetlab.strategies import strategies
 from forgetlab.strategies.seq import SeqSpec
 from forgetlab.streams import stream_kinds
@@ -34,7 +34,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
-QUICKSTART = Path(__file__).resolve().parent / "quickstart.toml"
+QUICKSTART = Path(__file__).resolve().parent.parent / "quickstart.toml"
 
 PositiveFloat = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
