@@ -22,18 +22,18 @@ from common import bench_spec, command_line, describe_machine, markdown_table, w
 from overhead import add_common_args
 
 from forgetlab.eval import evaluate
-from forgetlab.eval.feature_cache import FeatureCache
+from forgetlab.eval.feature_cache import FrozenFeatureCache
 from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, pick_device, stage_context
+from forgetlab.runs.device import pick_device
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_stream
 from forgetlab.train.batching import eval_batches
-from forgetlab.train.loop import train_stage
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import train_stream
 
 TITLE = "Evaluation: filling the accuracy matrix with and without feature caching"
-WIRED = "cache" in inspect.signature(evaluate).parameters  # evaluate(..., cache=FeatureCache)
+WIRED = "cache" in inspect.signature(evaluate).parameters  # evaluate(..., cache=FrozenFeatureCache)
 
 
 @torch.inference_mode()
@@ -51,7 +51,9 @@ def score_row(learner, stream, stage, encode, batch_size, predict) -> list[float
     return row
 
 
-def row(learner, stream, stage, encode, batch_size, cache: FeatureCache | None) -> list[float]:
+def row(
+    learner, stream, stage, encode, batch_size, cache: FrozenFeatureCache | None
+) -> list[float]:
     if WIRED:
         scores = evaluate(learner, stream, stage, encode, batch_size, cache=cache)
         return [s.accuracy for s in scores]
@@ -72,34 +74,31 @@ def main() -> None:
     learner.to(device)
     strategies = build_strategies(spec.strategy)
     encode = EncodeCache(learner)
-    cache = FeatureCache(learner)
+    cache = FrozenFeatureCache(learner)
     bs = spec.eval.batch_size
     t_plain = t_cached = t_train = 0.0
     same = True
-    with progress_bar(False) as bar:
-        for stage in range(-1, len(stream.tasks)):
-            if stage >= 0:
-                torch.manual_seed(spec.seed * 1_000_003 + stage)
-                t0 = time.perf_counter()
-                train_stage(
-                    stage_context(spec, stream, learner, stage, encode, device), strategies, bar
-                )
-                t_train += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            plain = row(learner, stream, stage, encode, bs, None)
-            t_plain += time.perf_counter() - t0
-            t0 = time.perf_counter()
-            cached = row(learner, stream, stage, encode, bs, cache)
-            t_cached += time.perf_counter() - t0
-            same = same and plain == cached
-            print(f"  stage {stage}: rows equal {plain == cached}", flush=True)
+    stages = train_stream(
+        learner, stream, strategies, spec.train, seed=spec.seed, device=device, encode=encode
+    )
+    for result in stages:  # stage -1 (before training), then each trained stage
+        stage = result.stage
+        t_train += result.stats.seconds if result.stats else 0.0
+        t0 = time.perf_counter()
+        plain = row(learner, stream, stage, encode, bs, None)
+        t_plain += time.perf_counter() - t0
+        t0 = time.perf_counter()
+        cached = row(learner, stream, stage, encode, bs, cache)
+        t_cached += time.perf_counter() - t0
+        same = same and plain == cached
+        print(f"  stage {stage}: rows equal {plain == cached}", flush=True)
     T, n = len(stream.tasks), sum(len(t.test) for t in stream.tasks)
     s = spec_dict["stream"]
     label = " (--small: a check of the script, not a benchmark figure)" if args.small else ""
     strategies_text = "+".join(x.kind for x in spec.strategy)
     rows = [
         ["without cache", t_plain, f"{(T + 1) * n:,}", ""],
-        ["with FeatureCache", t_cached, f"{cache.computed_:,}", f"{t_plain / t_cached:.1f}x"],
+        ["with FrozenFeatureCache", t_cached, f"{cache.computed_:,}", f"{t_plain / t_cached:.1f}x"],
     ]
     text = "\n".join(
         [

@@ -29,7 +29,7 @@ def main() -> None:
     spec = spec_from_dict({"model": {"name": args.model}, "stream": {"kind": "wordnet-cil"}})
     stream = build_stream(spec.stream)
     learner = build_learner(spec, stream)
-    learner.begin_stage(0)
+    learner.set_trainable(learner.stage_parameters(0))
     learner.eval()
     # sorted by length, as EWC/MAS batch their importance samples (less padding)
     items = sorted(

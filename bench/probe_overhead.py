@@ -18,15 +18,12 @@ import time
 
 import torch
 
-from forgetlab.eval import evaluate
 from forgetlab.models import build_learner
-from forgetlab.probing.prober import Prober
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
+from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.spec import load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
-from forgetlab.train.loop import train_stage
+from forgetlab.train.stream import train_stream
 
 
 def main() -> None:
@@ -45,57 +42,48 @@ def main() -> None:
     learner = build_learner(spec, stream)
     device = torch.device("cpu")
     strategies = build_strategies(spec.strategy)
-    encode = EncodeCache(learner)
-    prober = Prober(spec.probe, stream, learner, device)
-    cpu = {"train": 0.0, "eval": 0.0, "probe": 0.0}  # CPU seconds: robust to other load
-    observe = prober.observe
+    observers = build_observers(spec, ObserverEnv(stream, learner, device, None))
+    probing = next(o for o in observers if o.name == "probe")
+    prober = probing.prober
     profiler = cProfile.Profile() if args.profile else None
+    if profiler:
+        observe = prober.observe
 
-    def timed_observe(stage: int) -> None:
-        c0 = time.process_time()
-        if profiler:
+        def profiled(stage: int) -> None:
             profiler.enable()
-        observe(stage)
-        if profiler:
+            observe(stage)
             profiler.disable()
-        cpu["probe"] += time.process_time() - c0
 
-    prober.observe = timed_observe
-    bs = spec.eval.batch_size
-    rows, R = [], []
-    with progress_bar(False) as bar:
-        t0, c0 = time.perf_counter(), time.process_time()
-        scores = evaluate(learner, stream, -1, encode, bs, on_hidden=prober.on_hidden)
-        cpu["eval"] += time.process_time() - c0
-        eval0 = time.perf_counter() - t0 - prober._pending_s
-        b = [s.accuracy for s in scores]
-        prober.observe(-1)
-        for stage in range(len(stream.tasks)):
-            torch.manual_seed(spec.seed * 1_000_003 + stage)
-            ctx = stage_context(spec, stream, learner, stage, encode, device)
-            c0 = time.process_time()
-            stats = train_stage(ctx, strategies, bar)
-            cpu["train"] += time.process_time() - c0
-            t0, c0 = time.perf_counter(), time.process_time()
-            scores = evaluate(learner, stream, stage, encode, bs, on_hidden=prober.on_hidden)
-            cpu["eval"] += time.process_time() - c0
-            hook_s = prober._pending_s
-            eval_s = time.perf_counter() - t0 - hook_s
-            R.append([s.accuracy for s in scores])
-            prober.observe(stage)
-            rows.append((stage, stats.seconds, eval_s, prober.records_[stage]["seconds"]))
-            print(
-                f"stage {stage}: train {stats.seconds:.1f}s eval {eval_s:.1f}s "
-                f"probe {rows[-1][3]:.1f}s",
-                flush=True,
-            )
-        # what capturing hidden states costs the evaluation pass itself
-        t0 = time.perf_counter()
-        evaluate(learner, stream, len(stream.tasks) - 1, encode, bs)
-        plain = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        evaluate(learner, stream, len(stream.tasks) - 1, encode, bs, on_hidden=lambda *a: None)
-        hooked = time.perf_counter() - t0
+        prober.observe = profiled
+    history, rows = History(), []
+    stages = train_stream(
+        learner, stream, strategies, spec.train, seed=spec.seed, observers=observers, device=device
+    )
+    for result in stages:
+        if result.stage < 0:
+            history.initial = result.records
+            eval0 = result.observer_s["evaluate"]
+            continue
+        history.stages.append(result.records)
+        s = result.observer_s
+        rows.append((result.stage, result.stats.seconds, s["evaluate"], s["probe"]))
+        print(
+            f"stage {result.stage}: train {rows[-1][1]:.1f}s eval {rows[-1][2]:.1f}s "
+            f"probe {rows[-1][3]:.1f}s",
+            flush=True,
+        )
+    R, b = history.accuracy_matrix(), history.initial_accuracy()
+    # what capturing hidden states costs the evaluation pass itself
+    from forgetlab.eval import evaluate
+    from forgetlab.train.encode import EncodeCache
+
+    encode, bs, last = EncodeCache(learner), spec.eval.batch_size, len(stream.tasks) - 1
+    t0 = time.perf_counter()
+    evaluate(learner, stream, last, encode, bs)
+    plain = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    evaluate(learner, stream, last, encode, bs, on_hidden=lambda *a: None)
+    hooked = time.perf_counter() - t0
     res = prober.results(R)
     train_s = sum(r[1] for r in rows)
     eval_s = eval0 + sum(r[2] for r in rows)
@@ -104,10 +92,6 @@ def main() -> None:
         f"\ntraining {train_s:.1f}s, evaluation {eval_s:.1f}s, probing {probe_s:.1f}s "
         f"(baseline {res.baseline_seconds:.1f}s); probing adds {probe_s / (train_s + eval_s):.1%}"
         f" to training + evaluation; evaluation with hidden states {hooked:.1f}s vs {plain:.1f}s"
-    )
-    print(
-        f"CPU seconds: {', '.join(f'{k} {v:.1f}' for k, v in cpu.items())}; probing adds "
-        f"{cpu['probe'] / (cpu['train'] + cpu['eval']):.1%} (CPU time)"
     )
     if profiler:
         pstats.Stats(profiler).sort_stats("cumtime").print_stats(30)

@@ -121,3 +121,28 @@ def killed_after_stage_0(spec, out: Path) -> None:
             experiment.run(spec, out=out)
     finally:
         resume_state.save = real
+
+
+def loop(spec, strategies=None, observers=()):
+    """(learner, stream, strategies, the stage loop's iterator) for `spec`, in memory: the same
+    `train_stream` a run uses, without a run directory. The iterator yields stage -1 first."""
+    import torch
+
+    from forgetlab.models import build_learner
+    from forgetlab.strategies import build_strategies
+    from forgetlab.streams import build_experiment_stream
+    from forgetlab.train.stream import train_stream
+
+    stream = build_experiment_stream(spec)
+    learner = build_learner(spec, stream)
+    strategies = build_strategies(spec.strategy) if strategies is None else strategies
+    stages = train_stream(
+        learner,
+        stream,
+        strategies,
+        spec.train,
+        seed=spec.seed,
+        observers=list(observers),
+        device=torch.device("cpu"),
+    )
+    return learner, stream, strategies, stages

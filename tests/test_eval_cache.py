@@ -5,14 +5,13 @@ from __future__ import annotations
 import torch
 
 from forgetlab.eval import evaluate
-from forgetlab.eval.feature_cache import FeatureCache
+from forgetlab.eval.feature_cache import FrozenFeatureCache
 from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream
 from forgetlab.train.batching import eval_batches
-from forgetlab.train.loop import train_stage
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import train_stream
 from tests.conftest import tiny_wordnet
 
 EVAL_BATCH = 16
@@ -48,28 +47,22 @@ def accuracies(learner, stream, stage, encode, predict) -> list[float]:
     return row
 
 
-def fill_matrix(spec, stream, learner, encode, cache: FeatureCache):
+def fill_matrix(spec, stream, learner, encode, cache: FrozenFeatureCache):
     """Train every stage; after each (and before any) score with and without the cache."""
     plain, cached, reference = [], [], []
-    with progress_bar(False) as bar:
-        for stage in range(-1, len(stream.tasks)):
-            if stage >= 0:
-                train_stage(
-                    stage_context(spec, stream, learner, stage, encode, torch.device("cpu")),
-                    [],
-                    bar,
-                )
-            plain.append(accuracies(learner, stream, stage, encode, learner.predict))
-            cached.append(accuracies(learner, stream, stage, encode, cache.predict))
-            scores = evaluate(learner, stream, stage, encode, EVAL_BATCH)
-            reference.append([s.accuracy for s in scores])
+    for result in train_stream(learner, stream, [], spec.train, seed=spec.seed, encode=encode):
+        stage = result.stage  # -1 (before training), then each trained stage
+        plain.append(accuracies(learner, stream, stage, encode, learner.predict))
+        cached.append(accuracies(learner, stream, stage, encode, cache.predict))
+        scores = evaluate(learner, stream, stage, encode, EVAL_BATCH)
+        reference.append([s.accuracy for s in scores])
     return plain, cached, reference
 
 
 def test_frozen_backbone_features_are_computed_once_and_scores_are_identical():
     spec, stream, learner, encode = setup(method={"kind": "head"}, train=HEAD_TRAIN)
-    cache = FeatureCache(learner)
-    assert FeatureCache.applies(learner) and cache.backbone_frozen()
+    cache = FrozenFeatureCache(learner)
+    assert FrozenFeatureCache.applies(learner) and cache.backbone_frozen()
     n_test = sum(len(t.test) for t in stream.tasks)  # 3 tasks x 2 classes x 12
     assert n_test == 72
     calls = count_backbone_calls(learner)
@@ -87,7 +80,7 @@ def test_frozen_backbone_features_are_computed_once_and_scores_are_identical():
 
 def test_trainable_backbone_is_never_cached():
     spec, stream, learner, encode = setup()
-    cache = FeatureCache(learner)
+    cache = FrozenFeatureCache(learner)
     assert not cache.backbone_frozen()
     plain, cached, reference = fill_matrix(spec, stream, learner, encode, cache)
     assert cached == plain == reference
@@ -96,7 +89,7 @@ def test_trainable_backbone_is_never_cached():
 
 def test_a_changed_backbone_weight_drops_the_cached_features():
     _, stream, learner, encode = setup(method={"kind": "head"})
-    cache = FeatureCache(learner)
+    cache = FrozenFeatureCache(learner)
     before = accuracies(learner, stream, 2, encode, cache.predict)
     assert cache.computed_ == 72 and cache.reused_ == 0
     with torch.no_grad():  # e.g. a checkpoint loaded into the frozen backbone

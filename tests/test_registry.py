@@ -53,14 +53,26 @@ def test_every_stream_module_registers_a_kind():
         assert f"forgetlab.streams.{info.name}" in registered
 
 
-def test_hook_typos_fail_at_class_creation():
+@pytest.mark.parametrize(
+    "name", ["before_task", "begin_tasks", "end_tsk", "penalties", "trainables"]
+)
+def test_hook_typos_fail_at_class_creation(name: str):
     with pytest.raises(TypeError, match="looks like a hook"):
+        type("Typo", (Strategy,), {name: lambda self, ctx: None})
 
-        class Typo(Strategy):  # noqa: F841
-            def before_task(self, ctx):
-                pass
 
-    assert HOOKS == ("begin_task", "train_batches", "penalty", "end_task")
+def test_helper_methods_are_not_taken_for_hooks():
+    type("Fine", (Strategy,), {"generate": lambda self: None, "importance": lambda self: None})
+
+
+def test_every_hook_the_loop_calls_is_declared_on_the_base():
+    import inspect
+
+    from forgetlab.train import loop
+
+    called = set(__import__("re").findall(r'timer\.call\(s, "(\w+)"', inspect.getsource(loop)))
+    assert called == set(HOOKS) - {"route", "rebuild"}
+    assert all(callable(getattr(Strategy, h)) for h in HOOKS)
 
 
 def test_fresh_strategies_hold_no_fitted_state():

@@ -11,6 +11,7 @@ import pytest
 
 import forgetlab.experiment as experiment
 import forgetlab.train.loop as loop
+import forgetlab.train.stream as stream_loop
 from forgetlab.spec import spec_from_dict
 from forgetlab.train.loop import NonFiniteLossError
 from tests.conftest import tiny_wordnet
@@ -30,7 +31,7 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_finished_stages(tmp_path: P
     spec = spec_from_dict(tiny_wordnet())
     real = loop.train_stage
 
-    def poisoned(ctx, strategies, bar):
+    def poisoned(ctx, strategies, bar=None):
         if ctx.stage == 1:  # from stage 1 on, every loss is NaN
             forward = ctx.learner.forward
 
@@ -41,7 +42,7 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_finished_stages(tmp_path: P
             ctx.learner.forward = nan_forward
         return real(ctx, strategies, bar)
 
-    monkeypatch.setattr(experiment, "train_stage", poisoned)
+    monkeypatch.setattr(stream_loop, "train_stage", poisoned)
     out = tmp_path / "nan"
     with pytest.raises(NonFiniteLossError, match="stage 1"):
         experiment.run(spec, out=out)

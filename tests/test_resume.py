@@ -17,6 +17,7 @@ import tomli_w
 import torch
 
 import forgetlab.experiment as experiment
+import forgetlab.train.stream as stream_loop
 from forgetlab.errors import RunDirError
 from forgetlab.runs import resume as resume_state
 from forgetlab.runs import state_codec
@@ -106,7 +107,7 @@ def test_killed_during_stage_zero_restarts_from_scratch(tmp_path: Path, monkeypa
     def die(*a, **k):
         raise Killed
 
-    monkeypatch.setattr(experiment, "train_stage", die)
+    monkeypatch.setattr(stream_loop, "train_stage", die)
     with pytest.raises(Killed):
         experiment.run(spec, out=tmp_path / "killed")
     monkeypatch.undo()
@@ -132,18 +133,17 @@ def test_truncated_resume_file_is_refused(tmp_path: Path, monkeypatch):
         experiment.resume(tmp_path / "killed")
 
 
-def test_strategy_that_cannot_resume_says_so(tmp_path: Path, monkeypatch):
+def test_branch_resumes_like_every_strategy(tmp_path: Path, monkeypatch):
+    """Per-task peft adapters are rebuilt from the strategy's state before the weights load."""
     d = stateful_spec()
     d["stream"]["kind"] = "wordnet-til"
     d["strategy"] = {"kind": "branch", "r": 2}
     spec = spec_from_dict(d)
-    real = resume_state.save
-    monkeypatch.setattr(experiment, "_resume_blocker", lambda s: None)  # let stage 0 be saved
+    full = experiment.run(spec, out=tmp_path / "full")
     run_killed_after(spec, tmp_path / "killed", 0, monkeypatch)
-    monkeypatch.undo()
-    assert resume_state.save is real
-    with pytest.raises(RunDirError, match="strategy 'branch' cannot resume"):
-        experiment.resume(tmp_path / "killed")
+    resumed = experiment.resume(tmp_path / "killed")
+    assert resumed.results.resumed_after == [0]
+    assert resumed.results.accuracy_matrix == full.results.accuracy_matrix
 
 
 def test_state_codec_round_trip():

@@ -10,22 +10,32 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from typing import Any  # noqa: E402
+
 from forgetlab.errors import ForgetlabError  # noqa: E402
-from forgetlab.spec import ExperimentSpec, dump_spec, load_spec  # noqa: E402
 
 
-def run(spec, out=None, overwrite: bool = False, progress: bool = False):
+def __getattr__(name: str) -> Any:
+    """The spec API, imported on first use (it builds the registries)."""
+    if name in ("ExperimentSpec", "dump_spec", "load_spec"):
+        from forgetlab import spec
+
+        return getattr(spec, name)
+    raise AttributeError(f"module 'forgetlab' has no attribute {name!r}")
+
+
+def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None):
     """Run an experiment; see `forgetlab.experiment.run`."""
     from forgetlab.experiment import run as _run
 
-    return _run(spec, out=out, overwrite=overwrite, progress=progress)
+    return _run(spec, out=out, overwrite=overwrite, progress=progress, report=report)
 
 
-def resume(run_dir, progress: bool = False):
+def resume(run_dir, progress: bool = False, report=None):
     """Go on with a killed run from its last finished stage; see `forgetlab.experiment.resume`."""
     from forgetlab.experiment import resume as _resume
 
-    return _resume(run_dir, progress=progress)
+    return _resume(run_dir, progress=progress, report=report)
 
 
 def load_sweep(path):

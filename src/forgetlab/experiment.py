@@ -1,44 +1,41 @@
-"""Run an experiment: build the stream and learner, train stage by stage, fill R, write DIR.
+"""Run an experiment: build its parts, feed the stage loop's results into a run directory.
 
-result = forgetlab.run(load_spec(), out="runs/quickstart")
-result.accuracy_matrix   # (T, T) numpy array, R[i][j] = accuracy on task j after stage i
+run = forgetlab.run(load_spec(), out="runs/quickstart")
+run.accuracy_matrix   # (T, T) numpy array, R[i][j] = accuracy on task j after stage i
+
+The experiment itself is `forgetlab.train.stream.train_stream` (no I/O); `Session` is the
+wiring (stream, learner, strategies, observers) and the persistence around it: results.json
+after every stage, the resume state, scores.csv and the report at the end.
 """
 
 from __future__ import annotations
 
 import json
-import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
-import torch
 
-from forgetlab.errors import RunDirError, SpecError
-from forgetlab.eval import evaluate
-from forgetlab.eval.exact_match import exact_match
-from forgetlab.eval.feature_cache import FeatureCache
+from forgetlab.errors import Interrupted, RunDirError
 from forgetlab.metrics import all_metrics
 from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.models import build_learner
-from forgetlab.probing.prober import Prober
+from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, pick_device, stage_context
 from forgetlab.runs import resume as resume_state
-from forgetlab.runs.memory import peaks, reset_peaks
+from forgetlab.runs.device import pick_device
 from forgetlab.runs.provenance import git_info, versions
-from forgetlab.runs.schema import ModelInfo, RunResults, StageRecord
+from forgetlab.runs.schema import ModelInfo, ResultsFile, StageRecord
 from forgetlab.runs.scores import nan_to_none, score_rows
 from forgetlab.runs.store import RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
-from forgetlab.tracking import RunLogger, check_backends
-from forgetlab.train.loop import train_stage
-
-logger = logging.getLogger(__name__)
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import StageResult, train_stream
+from forgetlab.validate import check_parts
 
 # Write report.html at the end of every run unless `run(report=False)`; the test suite turns
 # the default off (a report costs about a second) and tests reports where it means to.
@@ -46,11 +43,11 @@ REPORT_BY_DEFAULT = True
 
 
 @dataclass(frozen=True)
-class RunResult:
-    """What `run` returns: the run directory and its parsed results."""
+class Run:
+    """What `run` returns: the run directory and its parsed results.json."""
 
     run_dir: Path
-    results: RunResults
+    results: ResultsFile
 
     @property
     def accuracy_matrix(self) -> np.ndarray:
@@ -65,27 +62,39 @@ class RunResult:
         return self.results.metrics
 
 
-def _resume_blocker(strategies) -> str | None:
-    for st in strategies:
-        if st.cannot_resume:
-            return f"strategy {st.spec.kind!r} cannot resume: {st.cannot_resume}"
-    return None
-
-
 def run(
     spec: ExperimentSpec,
     out: str | Path | None = None,
     overwrite: bool = False,
     progress: bool = False,
     report: bool | None = None,
-) -> RunResult:
+    spec_path: str | Path | None = None,
+) -> Run:
     """Train `spec`'s learner through its stream; write and return the results (and
-    report.html unless `report` is False)."""
+    report.html unless `report` is False). `spec_path`: the file the spec came from, which
+    `overwrite` never replaces (nor the spec's data files)."""
     store = RunStore(Path(out) if out is not None else default_run_dir(spec.name))
-    return _Session(spec, store, progress, report).start(overwrite)
+    protect = (*input_paths(spec), *([Path(spec_path)] if spec_path else []))
+    return Session(spec, store, progress, report).start(overwrite, protect)
 
 
-def resume(run_dir: str | Path, progress: bool = False, report: bool | None = None) -> RunResult:
+def input_paths(spec: ExperimentSpec) -> list[Path]:
+    """The files a spec reads: its stream's data files and a local model directory."""
+    paths = []
+    for key in getattr(type(spec.stream), "path_fields", ()):
+        value = getattr(spec.stream, key, None)
+        values = (
+            value.values()
+            if isinstance(value, dict)
+            else (value if isinstance(value, list) else [value])
+        )
+        paths += [Path(v) for v in values if v is not None]
+    if Path(spec.model.name).exists():
+        paths.append(Path(spec.model.name))
+    return paths
+
+
+def resume(run_dir: str | Path, progress: bool = False, report: bool | None = None) -> Run:
     """Go on with a killed run from its last finished stage (same results as never killed)."""
     root = Path(run_dir)
     if not (root / "spec.toml").is_file():
@@ -94,16 +103,16 @@ def resume(run_dir: str | Path, progress: bool = False, report: bool | None = No
     if results.is_file():
         try:
             status = json.loads(results.read_text()).get("status")
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
             status = None  # rewritten below from the resume state
         if status == "complete":
             raise RunDirError(f"run {str(root)!r} is already complete; nothing to resume")
     spec = load_spec(root / "spec.toml")
-    return _Session(spec, RunStore(root), progress, report).go_on()
+    return Session(spec, RunStore(root), progress, report).resume()
 
 
-class _Session:
-    """One run: the built stream, learner and strategies, and the records so far."""
+class Session:
+    """One run: its built parts, the stage loop's results so far, and their persistence."""
 
     def __init__(
         self, spec: ExperimentSpec, store: RunStore, progress: bool, report: bool | None
@@ -111,202 +120,170 @@ class _Session:
         self.t_start = time.perf_counter()
         self.spec, self.store, self.progress = spec, store, progress
         self.report = REPORT_BY_DEFAULT if report is None else report
-        check_backends(spec.log)  # a missing tracking package fails before anything is written
         self.stream = build_experiment_stream(spec)
         self.learner = build_learner(spec, self.stream)
         self.device = pick_device(spec.train.device)
         self.learner.to(self.device)
         self.strategies = build_strategies(spec.strategy)
-        for st in self.strategies:
-            st.check(self.learner.mode, self.stream.scenario, spec.method.kind)
-        if spec.eval.exact_match and self.learner.mode != "text_to_text":
-            raise SpecError("eval.exact_match needs a causal LM (text_to_text mode)")
+        check_parts(spec, self.learner.mode, self.stream.scenario)
+        env = ObserverEnv(self.stream, self.learner, self.device, store.root)
+        self.observers = build_observers(spec, env)  # before any file: a missing tracker fails
         self.encode = EncodeCache(self.learner)
-        # pooled test features, reused across stages while the backbone is frozen
-        self.feature_cache = (
-            FeatureCache(self.learner) if FeatureCache.applies(self.learner) else None
-        )
-        self.prober = (
-            Prober(spec.probe, self.stream, self.learner, self.device, store.root / "features")
-            if spec.probe is not None
-            else None
-        )
         self.total_params = sum(p.numel() for p in self.learner.parameters())
         self.provenance = {"versions": versions(), "git": git_info()}  # once per run
         self.task_hashes = {t.name: t.data_hash() for t in self.stream.tasks}
-        self.started = datetime.now(timezone.utc).isoformat(timespec="seconds")
-        self.stages: list[StageRecord] = []
-        self.b: list[float] = []
-        self.eval0 = 0.0
-        self.prior_wall = 0.0  # wall time of the killed attempts
+        self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.history = History()
+        self.results_so_far: list[StageResult] = []  # trained stages, in order
+        self.initial_observer_s: dict[str, float] = {}
+        self.touched: frozenset[str] = frozenset()  # parameters that trained in some stage
+        self.earlier_wall_s = 0.0  # wall time of the killed attempts
         self.resumed_after: list[int] = []
-        self.touched: set[str] = set()  # parameters that trained in some stage
 
     # -- entry points -------------------------------------------------------------------
-    def start(self, overwrite: bool) -> RunResult:
-        self.store.create(overwrite)
-        self.store.write_spec(dump_spec(self.spec))
-        return self._loop()
-
-    def go_on(self) -> RunResult:
-        blocker = _resume_blocker(self.strategies)
-        state = resume_state.load(self.store.root)
-        if state is not None:
-            if blocker:
-                raise RunDirError(blocker)
-            resume_state.restore(state, self.learner, self.strategies)
-            p = state.payload
-            self.stages = [StageRecord.model_validate(r) for r in p["stages"]]
-            self.b, self.eval0 = p["initial_accuracy"], p["initial_eval_s"]
-            self.started, self.prior_wall = p["started_at"], p["wall_time_s"]
-            self.resumed_after = [*p["resumed_after"], state.stage]
-            self.touched = set(state.touched)
-            if self.prober is not None and p.get("probing"):
-                self.prober.load_state_dict(p["probing"])
-        return self._loop()
-
-    # -- the stage loop -----------------------------------------------------------------
-    def _loop(self) -> RunResult:
-        tracker = RunLogger(self.spec, self.store.root, self.stream.task_names)
+    def start(self, overwrite: bool, protect: tuple[Path, ...] = ()) -> Run:
+        self.store.create(overwrite, protect)
         try:
-            result = self._stages(tracker)
-        except BaseException:
-            tracker.close(failed=True)
-            raise
-        tracker.close()
-        return result
+            self.store.write_spec(dump_spec(self.spec))
+            return self._train(start=0)
+        finally:
+            self.store.rollback()  # a no-op once the new run finished a stage (committed)
+            self.store.release()
 
-    def _stages(self, tracker: RunLogger) -> RunResult:
-        spec, stream, learner = self.spec, self.stream, self.learner
-        resumable = _resume_blocker(self.strategies) is None
-        with progress_bar(self.progress) as bar:
-            self.bar = bar
-            if not self.stages:
-                self.b, self.eval0 = self._eval(-1)
-                if self.prober is not None:
-                    self.prober.observe(-1)
-                self.store.write_results(self._results("running"))
-            for stage in range(len(self.stages), len(stream.tasks)):
-                reset_peaks()
-                torch.manual_seed(spec.seed * 1_000_003 + stage)
-                ctx = stage_context(spec, stream, learner, stage, self.encode, self.device)
-                stats = train_stage(ctx, self.strategies, bar)
-                self.touched |= stats.trained
-                scores, eval_s = self._eval_scores(stage)
-                if self.prober is not None:
-                    self.prober.observe(stage)
-                record = self._record(stage, stats, scores, eval_s)
-                if spec.eval.exact_match:
-                    em = exact_match(learner, stream, spec.eval.batch_size)
-                    record = record.model_copy(update={"exact_match": [s.accuracy for s in em]})
-                self.stages.append(record)
-                last = stage == len(stream.tasks) - 1
-                self._checkpoint(stage, last)
-                if last:
-                    break
-                tracker.log_stage(stage, record, None)
-                self.store.write_results(self._results("running"))
-                if resumable:
-                    resume_state.save(
-                        self.store.root,
-                        stage,
-                        learner,
-                        self.touched,
-                        self.strategies,
-                        self._payload(),
-                    )
-        final = self._results("complete")
-        tracker.log_stage(len(self.stages) - 1, self.stages[-1], final.metrics)
-        probe_rows = self.prober.score_rows() if self.prober is not None else []
-        self.store.write_scores(score_rows(final) + probe_rows)
+    def resume(self) -> Run:
+        self.store.lock()
+        try:
+            return self._resume()
+        finally:
+            self.store.release()
+
+    def _resume(self) -> Run:
+        state = resume_state.load(self.store.root)
+        if state is None:  # killed during stage 0: start over in place
+            return self._train(start=0)
+        check_same_experiment(state.payload, self.spec, self.task_hashes)
+        for st, fitted in zip(self.strategies, state.strategies):
+            for k, v in fitted.items():
+                setattr(st, k, v)
+            st.rebuild(self.learner)  # e.g. per-task adapters, before the weights load
+        resume_state.restore_weights(state, self.learner)
+        p = state.payload
+        self.history = History(p["initial"], [s["records"] for s in p["stages"]])
+        self.results_so_far = [_result_from_json(s) for s in p["stages"]]
+        self.initial_observer_s = p["initial_observer_s"]
+        self.started_at, self.earlier_wall_s = p["started_at"], p["wall_time_s"]
+        self.resumed_after = [*p["resumed_after"], state.stage]
+        self.touched = frozenset(state.touched)
+        for obs in self.observers:
+            obs.load_state_dict(p["observers"].get(obs.name, {}))
+        return self._train(start=state.stage + 1)
+
+    # -- the stages -----------------------------------------------------------------------
+    def _train(self, start: int) -> Run:
+        last = len(self.stream.tasks) - 1
+        try:
+            with progress_bar(self.progress) as bar:
+                stages = train_stream(
+                    self.learner,
+                    self.stream,
+                    self.strategies,
+                    self.spec.train,
+                    seed=self.spec.seed,
+                    observers=self.observers,
+                    device=self.device,
+                    encode=self.encode,
+                    start=start,
+                    touched=self.touched,
+                    progress=bar,
+                )
+                for result in stages:
+                    self._record(result)
+                    if result.stage == last:
+                        break
+                    self.store.write_results(self._results("running"))
+                    if result.stage >= 0:
+                        self._save_resume_state(result.stage)
+                        self.store.commit()  # the replaced directory (--overwrite) can go
+            final = self._results("complete")
+            self.store.commit()
+        except BaseException as e:
+            for obs in self.observers:
+                obs.close(None, failed=True)
+            if isinstance(e, (KeyboardInterrupt, Interrupted)):
+                if self.history.initial:
+                    self.store.write_results(self._results("interrupted"))
+                stop = e if isinstance(e, Interrupted) else Interrupted("SIGINT", 130)
+                stop.run_dir = self.store.root
+                raise stop from None
+            raise
+        rows = score_rows(final) + [r for o in self.observers for r in o.score_rows()]
+        self.store.write_scores(rows)
         self.store.write_results(final)  # "complete": results and scores are final
+        for obs in self.observers:
+            obs.close(final.model_dump(mode="json"), failed=False)
         if self.report:
             from forgetlab.reports import write_run_report  # matplotlib: only when needed
 
             write_run_report(self.store.root)
         resume_state.clear(self.store.root)
-        return RunResult(self.store.root, final)
+        return Run(self.store.root, final)
 
-    def _eval_scores(self, stage: int) -> tuple[list, float]:
-        t0 = time.perf_counter()
-        n_eval = sum(-(-len(t.test) // self.spec.eval.batch_size) for t in self.stream.tasks)
-        bar_id = self.bar.add_task(
-            f"eval after stage {stage}" if stage >= 0 else "eval (initial)", total=n_eval, info=""
-        )
-        scores = evaluate(
-            self.learner,
-            self.stream,
-            stage,
-            self.encode,
-            self.spec.eval.batch_size,
-            on_batch=lambda: self.bar.advance(bar_id),
-            cache=self.feature_cache,
-            on_hidden=self.prober.on_hidden
-            if self.prober is not None and self.prober.needs_hidden()
-            else None,
-        )
-        self.bar.remove_task(bar_id)
-        return scores, time.perf_counter() - t0
+    def _record(self, result: StageResult) -> None:
+        self.touched = result.touched
+        if result.stage < 0:
+            self.history.initial = result.records
+            self.initial_observer_s = result.observer_s
+            return
+        self.history.stages.append(result.records)
+        self.results_so_far.append(result)
 
-    def _eval(self, stage: int) -> tuple[list[float], float]:
-        scores, seconds = self._eval_scores(stage)
-        return [s.accuracy for s in scores], seconds
-
-    def _record(self, stage: int, stats, scores, eval_s: float) -> StageRecord:
-        names = self.stream.task_names
-        return StageRecord(
-            stage=stage,
-            task=names[stage],
-            train_s=stats.seconds,
-            eval_s=eval_s,
-            steps=stats.steps,
-            examples=stats.examples,
-            tokens=stats.tokens,
-            padded_tokens=stats.padded_tokens,
-            mean_loss=stats.mean_loss,
-            last_loss=stats.last_loss,
-            accuracy=[s.accuracy for s in scores],
-            strategy_s=stats.strategy_s,
-            group_accuracy={
-                names[s.task]: {g: c / n for g, (c, n) in s.groups.items()}
-                for s in scores
-                if s.groups
-            },
-            **peaks(),
-        )
-
-    def _checkpoint(self, stage: int, last: bool) -> None:
-        mode = self.spec.train.checkpoint
-        if mode == "every" or (mode == "last" and last):
-            self.store.save_checkpoint(
-                self.learner,
-                "last" if mode == "last" else f"stage_{stage:03d}",
-                {"stage": stage, **self.learner.extra_state()},
-            )
-
-    def _payload(self) -> dict:
-        """What resume needs besides weights and strategy state (JSON)."""
-        return {
-            "stages": [r.model_dump(mode="json") for r in self.stages],
-            "initial_accuracy": self.b,
-            "initial_eval_s": self.eval0,
-            "started_at": self.started,
+    def _save_resume_state(self, stage: int) -> None:
+        payload = {
+            "spec": self.spec.model_dump(mode="json"),
+            "task_hashes": self.task_hashes,
+            "initial": self.history.initial,
+            "initial_observer_s": self.initial_observer_s,
+            "stages": [_result_to_json(r) for r in self.results_so_far],
+            "started_at": self.started_at,
             "wall_time_s": self._wall(),
             "resumed_after": self.resumed_after,
-            "probing": self.prober.state_dict() if self.prober is not None else None,
+            "observers": {o.name: o.state_dict() for o in self.observers},
         }
+        resume_state.save(
+            self.store.root, stage, self.learner, self.touched, self.strategies, payload
+        )
 
     def _wall(self) -> float:
-        return self.prior_wall + time.perf_counter() - self.t_start
+        return self.earlier_wall_s + time.perf_counter() - self.t_start
 
-    def _results(self, status: str) -> RunResults:
-        stream, learner, stages = self.stream, self.learner, self.stages
-        R = [s.accuracy for s in stages]
+    # -- results.json ---------------------------------------------------------------------
+    def _stage_record(self, result: StageResult) -> StageRecord:
+        s = result.stats
+        return StageRecord(
+            **self.history.merged(result.stage),
+            stage=result.stage,
+            task=self.stream.task_names[result.stage],
+            train_s=s.seconds,
+            steps=s.steps,
+            examples=s.examples,
+            tokens=s.tokens,
+            padded_tokens=s.padded_tokens,
+            mean_loss=s.mean_loss,
+            last_loss=s.last_loss,
+            strategy_s=s.strategy_s,
+            observer_s=result.observer_s,
+        )
+
+    def _results(self, status: str) -> ResultsFile:
+        stream, learner, history = self.stream, self.learner, self.history
+        R, b = history.accuracy_matrix(), history.initial_accuracy()
         complete = len(R) == len(stream.tasks)
-        metrics = nan_to_none(all_metrics(R, self.b)) if complete else {}
-        by_distance = [float(x) for x in forgetting_by_distance(R)] if complete else []
+        stages = [self._stage_record(r) for r in self.results_so_far]
         trainable = sum(p.numel() for p in learner.trainable_parameters())
-        return RunResults(
+        sections: dict = {}
+        for obs in self.observers:
+            sections.update(obs.results(history) or {})
+        return ResultsFile(
             status=status,
             name=self.spec.name,
             seed=self.spec.seed,
@@ -325,27 +302,92 @@ class _Session:
             ),
             method=self.spec.method.kind,
             strategies=[s.kind for s in self.spec.strategy],
-            strategy_cost={
-                st.spec.kind: {
-                    "seconds": sum(r.strategy_s.get(st.spec.kind, 0.0) for r in stages),
-                    "state_bytes": float(st.state_bytes()),
-                }
-                for st in self.strategies
-            },
+            strategy_cost=_strategy_cost(self.strategies, self.results_so_far),
             strategy_info={st.spec.kind: st.summary() for st in self.strategies if st.summary()},
-            initial_accuracy=self.b,
+            initial_accuracy=b,
             accuracy_matrix=R,
             test_counts=[len(t.test) for t in stream.tasks],
-            metrics=metrics,
-            forgetting_by_distance=by_distance,
+            metrics=nan_to_none(all_metrics(R, b)) if complete else {},
+            forgetting_by_distance=[float(x) for x in forgetting_by_distance(R)]
+            if complete
+            else [],
             stages=stages,
-            initial_eval_s=self.eval0,
+            initial_eval_s=history.merged(-1).get("eval_s", 0.0),
             wall_time_s=self._wall(),
-            started_at=self.started,
+            started_at=self.started_at,
             finished_at=datetime.now(timezone.utc).isoformat(timespec="seconds")
             if status == "complete"
             else None,
             resumed_after=self.resumed_after,
-            probing=self.prober.results(R) if self.prober is not None else None,
+            **sections,
             **self.provenance,
         )
+
+
+def check_same_experiment(payload: dict, spec: ExperimentSpec, task_hashes: dict) -> None:
+    """RunDirError when spec.toml or the data no longer describe the saved state."""
+    saved = payload.get("spec")
+    if saved is not None:
+        now = spec.model_dump(mode="json")
+        changed = _first_difference(saved, now)
+        if changed is not None:
+            raise RunDirError(
+                f"cannot resume: spec.toml changed since the run started ({changed}); "
+                "restore it or start a new run"
+            )
+    for name, h in (payload.get("task_hashes") or {}).items():
+        if task_hashes.get(name) != h:
+            raise RunDirError(
+                f"cannot resume: the data of task {name!r} changed since the run started"
+            )
+
+
+def _first_difference(a, b, path: str = "") -> str | None:
+    """The dotted path of the first field where two JSON trees differ, or None."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for key in sorted(set(a) | set(b)):
+            d = _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else key)
+            if d is not None:
+                return d
+        return None
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            d = _first_difference(x, y, f"{path}.{i}")
+            if d is not None:
+                return d
+        return None
+    return None if a == b else f"{path or 'spec'}: {a!r} -> {b!r}"
+
+
+def _strategy_cost(strategies, results: list[StageResult]) -> dict[str, dict[str, float]]:
+    """Per strategy: seconds in its hooks (in all, and per hook), bytes of fitted state."""
+    cost: dict[str, dict[str, float]] = {}
+    for st in strategies:
+        kind = st.spec.kind
+        per_hook: dict[str, float] = {}
+        for r in results:
+            for hook, s in (r.stats.hook_s or {}).get(kind, {}).items():
+                per_hook[hook] = per_hook.get(hook, 0.0) + s
+        cost[kind] = {
+            "seconds": sum(per_hook.values()),
+            "state_bytes": float(st.state_bytes()),
+            **{f"{hook}_s": s for hook, s in per_hook.items()},
+        }
+    return cost
+
+
+def _result_to_json(r: StageResult) -> dict:
+    """A trained stage's result as JSON, for the resume state."""
+    return {
+        "stage": r.stage,
+        "stats": {**r.stats.__dict__, "trained": sorted(r.stats.trained)},
+        "records": r.records,
+        "observer_s": r.observer_s,
+    }
+
+
+def _result_from_json(d: dict) -> StageResult:
+    from forgetlab.train.loop import StageStats
+
+    stats = StageStats(**{**d["stats"], "trained": frozenset(d["stats"]["trained"])})
+    return StageResult(d["stage"], stats, d["records"], d["observer_s"], stats.trained)

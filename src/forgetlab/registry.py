@@ -62,6 +62,10 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return sorted(self._items)
 
+    def in_order(self) -> list[str]:
+        """Names in registration order (where the order matters, e.g. observers)."""
+        return list(self._items)
+
     def help(self, name: str) -> str:
         return self._help.get(name, "")
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from forgetlab.errors import SpecError
 from forgetlab.methods import build_method
 from forgetlab.models import describe, skeleton
 from forgetlab.spec import ExperimentSpec
@@ -27,6 +26,17 @@ def format_example(stream: Stream, mode: str, text: str, label: int) -> str:
     return f"{text}  ->  {stream.class_names[label]}"
 
 
+def check_parts(spec: ExperimentSpec, mode: str, scenario: str) -> None:
+    """Raise a ForgetlabError when a strategy or an observer the spec asks for cannot work
+    with this learner mode and scenario (shared by `forgetlab validate` and every run)."""
+    from forgetlab.observers import observers
+
+    for strategy in build_strategies(spec.strategy):
+        strategy.check(mode, scenario, spec.method.kind)
+    for name in observers.in_order():
+        observers.get(name).check(spec, mode)
+
+
 def validate(spec: ExperimentSpec) -> ValidationReport:
     """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
     mode, source = describe(spec.model)
@@ -38,10 +48,7 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
         from forgetlab.probing.features import resolve_layers
 
         resolve_layers(spec.probe.layers, backbone)  # indices against the model's layer count
-    for strategy in build_strategies(spec.strategy):
-        strategy.check(mode, stream.scenario, spec.method.kind)
-    if spec.eval.exact_match and mode != "text_to_text":
-        raise SpecError("eval.exact_match needs a causal LM (text_to_text mode)")
+    check_parts(spec, mode, stream.scenario)
     examples = [
         (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
         for t in stream.tasks

@@ -13,12 +13,11 @@ import torch
 
 from forgetlab.methods import methods
 from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.runs.checkpoint import WEIGHTS, load_trainable, save_trainable
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream
-from forgetlab.train.loop import train_stage
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import train_stream
 
 DEFAULTS = {"freeze": {"bottom": 1}}
 MODELS = ["tiny-bert", "tiny-gpt2"]
@@ -43,7 +42,7 @@ def make(method: str, model: str, toy_files, seed: int = 0):
 @pytest.mark.parametrize("method", methods.names())
 def test_method_contract(method: str, model: str, toy_files, tmp_path: Path):
     spec, stream, learner = make(method, model, toy_files)
-    learner.begin_stage(0)
+    learner.set_trainable(learner.stage_parameters(0))
     before = {n: p.detach().clone() for n, p in learner.named_parameters()}
     frozen = {n for n, p in learner.named_parameters() if not p.requires_grad}
     trainable = {n for n, p in learner.named_parameters() if p.requires_grad}
@@ -61,8 +60,8 @@ def test_method_contract(method: str, model: str, toy_files, tmp_path: Path):
     assert any(params[n].grad is not None and params[n].grad.abs().sum() > 0 for n in trainable)
     learner.zero_grad(set_to_none=True)
 
-    with progress_bar(False) as bar:
-        train_stage(stage_context(spec, stream, learner, 0, encode, torch.device("cpu")), [], bar)
+    stages = train_stream(learner, stream, [], spec.train, seed=spec.seed, encode=encode)
+    next(stages), next(stages)  # before training, stage 0
     after = dict(learner.named_parameters())
     changed = [n for n in frozen if not torch.equal(before[n], after[n].detach())]
     assert not changed, f"frozen parameters changed: {changed[:3]}"
@@ -75,7 +74,7 @@ def test_method_contract(method: str, model: str, toy_files, tmp_path: Path):
     saved = load_file(str(tmp_path / "ckpt" / WEIGHTS))
     assert set(saved) == trainable
     _, _, fresh = make(method, model, toy_files, seed=0)
-    fresh.begin_stage(0)
+    fresh.set_trainable(fresh.stage_parameters(0))
     load_trainable(fresh, tmp_path / "ckpt")
     learner.eval()
     fresh.eval()
@@ -91,8 +90,8 @@ def test_method_contract(method: str, model: str, toy_files, tmp_path: Path):
 def test_methods_train_fewer_parameters(method: str, toy_files):
     _, _, full = make("full", "tiny-bert", toy_files)
     _, _, other = make(method, "tiny-bert", toy_files)
-    full.begin_stage(0)
-    other.begin_stage(0)
+    full.set_trainable(full.stage_parameters(0))
+    other.set_trainable(other.stage_parameters(0))
     n_full = sum(p.numel() for p in full.trainable_parameters())
     n_other = sum(p.numel() for p in other.trainable_parameters())
     assert 0 < n_other < n_full / 5

@@ -12,23 +12,25 @@ import math
 from pathlib import Path
 
 import pytest
-import torch
 
 import forgetlab
 from forgetlab.errors import ForgetlabError
-from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies import build_strategies, strategies
-from forgetlab.streams import build_stream
-from forgetlab.train.loop import train_stage
+from forgetlab.strategies import strategies
 from forgetlab.validate import validate
-from tests.conftest import killed_after_stage_0
+from tests.conftest import killed_after_stage_0, loop
 
-CLASSIFIER_ONLY = {"derpp", "seq_star"}
-TEXT_TO_TEXT_ONLY = {"lamol"}
-TASK_INCREMENTAL_ONLY = {"branch"}
+
+def requiring(what: str, value: str) -> set[str]:
+    """Strategies whose declared requirements (`Strategy.requires`) ask for `what` = `value`."""
+    return {
+        k for k in strategies.names() if strategies.get(k).requires.get(what, (None,))[0] == value
+    }
+
+
+CLASSIFIER_ONLY = requiring("mode", "classifier")
+TEXT_TO_TEXT_ONLY = requiring("mode", "text_to_text")
+TASK_INCREMENTAL_ONLY = requiring("scenario", "task_incremental")
 
 
 def spec_for(kind: str, model: str, toy_files, **train):
@@ -57,9 +59,7 @@ def killed_after_stage_0_then_resumed(spec, out: Path):
 @pytest.mark.parametrize("kind", strategies.names())
 def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
     spec = spec_for(kind, "tiny-gpt2" if kind in TEXT_TO_TEXT_ONLY else "tiny-bert", toy_files)
-    stream = build_stream(spec.stream)
-    learner = build_learner(spec, stream)
-    (strategy,) = build_strategies(spec.strategy)
+    learner, stream, (strategy,), stages = loop(spec)
     assert strategy.fitted_state() == {}
     penalties: list[float] = []
     original = strategy.penalty
@@ -71,23 +71,21 @@ def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
         return value
 
     strategy.penalty = spy  # type: ignore[method-assign]
-    encode = EncodeCache(learner)
-    with progress_bar(False) as bar:
-        for stage in range(len(stream.tasks)):
-            ctx = stage_context(spec, stream, learner, stage, encode, torch.device("cpu"))
-            train_stage(ctx, [strategy], bar)
+    results = list(stages)
+    assert [r.stage for r in results] == [-1, 0, 1]
     assert all(math.isfinite(p) and p >= 0 for p in penalties)
-    assert strategy.state_bytes() >= 0
+    assert all(r.stats.trained for r in results[1:]), "something trains at every stage"
 
     a = forgetlab.run(spec, out=tmp_path / "a")
-    if strategy.cannot_resume:
-        b = forgetlab.run(spec, out=tmp_path / "b")
-    else:  # b is killed after stage 0 and resumed: same matrix as a, bit for bit
-        b = killed_after_stage_0_then_resumed(spec, tmp_path / "b")
-        assert b.results.resumed_after == [0]
+    # b is killed after stage 0 and resumed: same matrix as a, bit for bit
+    b = killed_after_stage_0_then_resumed(spec, tmp_path / "b")
+    assert b.results.resumed_after == [0]
     assert a.accuracy_matrix.shape == (2, 2)
     assert a.results.accuracy_matrix == b.results.accuracy_matrix
-    assert kind in a.results.strategy_cost
+    cost = a.results.strategy_cost[kind]
+    hooks = [h for h in cost if h.endswith("_s")]
+    assert {"begin_task_s", "trainable_s", "penalty_s", "end_task_s"} <= set(hooks)
+    assert cost["seconds"] == pytest.approx(sum(cost[h] for h in hooks))
 
 
 @pytest.mark.parametrize("kind", strategies.names())

@@ -137,7 +137,7 @@ def test_batches_never_mix_tasks_when_tasks_have_their_own_branch():
     examples = [*stream.tasks[0].test, *stream.tasks[1].test]
     ex = FeatureExtractor(learner, [2], "mean", 64)
     assert any(len({e.task for e in b}) == 2 for b in ex._batches(examples))  # mixed: cheaper
-    learner.branches = {0: "task0"}  # what the `branch` strategy sets up
+    learner.router = lambda lrn, task_ids: None  # per-task routing, as `branch` installs
     batches = ex._batches(examples)
     assert all(len({e.task for e in b}) == 1 for b in batches)
     assert sorted(e.uid for b in batches for e in b) == sorted(e.uid for e in examples)

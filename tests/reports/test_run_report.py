@@ -12,8 +12,9 @@ import pytest
 from matplotlib.figure import Figure as MplFigure
 
 from forgetlab.errors import RunDirError
+from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.reports import write_run_report
-from forgetlab.reports.figures_run import annotate_matrix, distance_forgetting
+from forgetlab.reports.figures_run import annotate_matrix
 from forgetlab.reports.page import write_pages
 from forgetlab.reports.run_data import load_run, short_task_labels
 from forgetlab.reports.run_report import general_series, groups_section, run_page
@@ -77,8 +78,8 @@ def test_heatmap_writes_each_value_and_bolds_the_learned_diagonal():
 def test_forgetting_by_distance_is_the_mean_drop_d_stages_later():
     R = np.array([[0.9, 0.0, 0.0], [0.5, 0.8, 0.0], [0.3, 0.6, 0.7]])
     # d=1: (0.9-0.5 + 0.8-0.6)/2 = 0.3 ; d=2: 0.9-0.3 = 0.6
-    assert distance_forgetting(R) == pytest.approx([0.3, 0.6])
-    assert distance_forgetting(np.array([[0.9]])).size == 0
+    assert forgetting_by_distance(R) == pytest.approx([0.3, 0.6])
+    assert forgetting_by_distance(np.array([[0.9]])).size == 0
 
 
 def test_task_labels_are_short():

@@ -20,7 +20,7 @@ def _setup(model: str, toy_files):
     )
     stream = build_stream(spec.stream)
     learner = build_learner(spec, stream)
-    learner.begin_stage(0)
+    learner.set_trainable(learner.stage_parameters(0))
     learner.eval()
     items = [learner.encode(e) for e in stream.tasks[0].train[:12]]
     batch = learner.collate(items)
@@ -80,7 +80,7 @@ def test_vmap_fisher_with_padding_equals_loop():
     for name in ("tiny-bert", "tiny-gpt2"):
         spec = spec.model_copy(update={"model": spec.model.model_copy(update={"name": name})})
         learner = build_learner(spec, stream)
-        learner.begin_stage(0)
+        learner.set_trainable(learner.stage_parameters(0))
         learner.eval()
         items = sorted((learner.encode(e) for e in stream.tasks[0].train), key=lambda e: len(e.ids))
         batch = learner.collate([items[0], items[-1], items[1]])

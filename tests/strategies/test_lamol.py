@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
-from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
+from forgetlab.seeding import derived_rng
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies import build_strategies
-from forgetlab.streams import build_stream
-from forgetlab.train.loop import train_stage
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import stage_context
+from tests.conftest import loop
 
 
 def test_lamol_writes_parsable_pseudo_examples_and_replays_them(toy_files):
@@ -28,16 +28,14 @@ def test_lamol_writes_parsable_pseudo_examples_and_replays_them(toy_files):
             "train": {"epochs": 30, "lr": 3e-3, "batch_size": 16, "checkpoint": "none"},
         }
     )
-    stream = build_stream(spec.stream)
-    learner = build_learner(spec, stream)
-    (lamol,) = build_strategies(spec.strategy)
-    encode = EncodeCache(learner)
-    with progress_bar(False) as bar:
-        train_stage(
-            stage_context(spec, stream, learner, 0, encode, torch.device("cpu")), [lamol], bar
-        )
-        ctx = stage_context(spec, stream, learner, 1, encode, torch.device("cpu"))
-        lamol.begin_task(ctx)
+    learner, stream, (lamol,), stages = loop(spec)
+    next(stages), next(stages)  # before training, stage 0
+    ctx = stage_context(
+        learner, stream, spec.train, 1, spec.seed, EncodeCache(learner), torch.device("cpu")
+    )
+    state = torch.random.get_rng_state()
+    lamol.begin_task(replace(ctx, rng=derived_rng(spec.seed, "strategy", 1, 0)))
+    assert torch.equal(state, torch.random.get_rng_state())  # global RNG untouched
     assert lamol.generated_ == 40  # ratio 0.5 x 80 examples, all for task 0
     pseudo = lamol.pseudo_
     assert len(pseudo) >= 10, "a model trained 30 epochs should write parsable examples"

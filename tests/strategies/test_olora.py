@@ -8,14 +8,9 @@ from pathlib import Path
 import torch
 
 import forgetlab
-from forgetlab.models import build_learner
-from forgetlab.progress import progress_bar
-from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies import build_strategies
 from forgetlab.strategies.olora import lora_layers
-from forgetlab.streams import build_stream
-from forgetlab.train.loop import train_stage
+from tests.conftest import loop
 
 
 def spec(toy_files, lambda_orth: float):
@@ -31,17 +26,12 @@ def spec(toy_files, lambda_orth: float):
 
 
 def overlap_after_two_tasks(s) -> tuple[float, bool]:
-    stream = build_stream(s.stream)
-    learner = build_learner(s, stream)
-    (olora,) = build_strategies(s.strategy)
-    encode = EncodeCache(learner)
-    with progress_bar(False) as bar:
-        ctx = stage_context(s, stream, learner, 0, encode, torch.device("cpu"))
-        train_stage(ctx, [olora], bar)
-        first = {
-            id(m): m.lora_A["task0"].weight.detach().clone() for m in lora_layers(learner.backbone)
-        }
-        train_stage(stage_context(s, stream, learner, 1, encode, torch.device("cpu")), [olora], bar)
+    learner, stream, (olora,), stages = loop(s)
+    next(stages), next(stages)  # before training, stage 0
+    first = {
+        id(m): m.lora_A["task0"].weight.detach().clone() for m in lora_layers(learner.backbone)
+    }
+    next(stages)
     layers = lora_layers(learner.backbone)
     unchanged = all(torch.equal(first[id(m)], m.lora_A["task0"].weight) for m in layers)
     overlap = sum(

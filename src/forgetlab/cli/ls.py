@@ -1,4 +1,5 @@
-"""`forgetlab ls [strategies|streams|transforms|models|metrics]`: what is registered."""
+"""`forgetlab ls [strategies|methods|streams|transforms|models|metrics|probes|observers]`:
+what is registered."""
 
 from __future__ import annotations
 
@@ -7,31 +8,47 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-WHAT = ("strategies", "streams", "transforms", "models", "metrics")
+WHAT = (
+    "strategies",
+    "methods",
+    "streams",
+    "transforms",
+    "models",
+    "metrics",
+    "probes",
+    "observers",
+)
 
 
 def _registries() -> dict[str, list[tuple[str, str]]]:
-    from forgetlab.metrics import forgetting
+    from forgetlab.methods import methods
+    from forgetlab.metrics import metrics
     from forgetlab.models import models
+    from forgetlab.observers import observers
+    from forgetlab.probing.probes import probe_kinds
     from forgetlab.strategies import strategies
     from forgetlab.streams import stream_kinds
     from forgetlab.streams.transforms import transforms
 
     def doc(name: str) -> str:
-        better = "higher" if forgetting.HIGHER_IS_BETTER[name] else "lower"
-        return f"{getattr(forgetting, name).__doc__.splitlines()[0]} ({better} is better)"
+        m = metrics.get(name)
+        return f"{m.description} ({'higher' if m.higher_is_better else 'lower'} is better)"
 
     return {
         "strategies": [(n, strategies.help(n)) for n in strategies],
+        "methods": [(n, methods.help(n)) for n in methods],
         "streams": [(n, stream_kinds.help(n)) for n in stream_kinds],
         "transforms": [(n, transforms.help(n)) for n in transforms],
         "models": [(n, models.help(n)) for n in models],
-        "metrics": [(n, doc(n)) for n in forgetting.HIGHER_IS_BETTER],
+        "metrics": [(n, doc(n)) for n in metrics.in_order()],
+        "probes": [(n, probe_kinds.help(n)) for n in probe_kinds],
+        "observers": [(n, observers.help(n)) for n in observers.in_order()],
     }
 
 
 def ls_cmd(what: str = typer.Argument(None, help=f"one of {', '.join(WHAT)} (default: all)")):
-    """List registered strategies, stream kinds, models and metrics."""
+    """List what is registered: strategies, methods, streams, transforms, models, metrics,
+    probes and observers."""
     from forgetlab.errors import ForgetlabError
     from forgetlab.registry import did_you_mean
 

@@ -9,12 +9,13 @@ Examples:
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
 
 from forgetlab.cli import compare, ls, probe, report, run, sweep, validate
-from forgetlab.errors import ForgetlabError
+from forgetlab.errors import ForgetlabError, Interrupted
 
 app = typer.Typer(
     add_completion=False,
@@ -32,15 +33,25 @@ app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
 probe.register(app)  # probe, probe-checkpoints
 
 
+def _terminate(signum, frame) -> None:
+    raise Interrupted("SIGTERM", 143)
+
+
 def main() -> None:
-    """Entry point: user errors become one line on stderr and exit code 2."""
+    """Entry point: user errors become one line on stderr and exit code 2; SIGINT (Ctrl-C)
+    and SIGTERM stop a run resumably, with one line saying how to resume (exit 130 / 143)."""
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         app(standalone_mode=False)
     except ForgetlabError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(2)
+    except Interrupted as e:
+        where = f"; resume with: forgetlab run --resume {e.run_dir}" if e.run_dir else ""
+        typer.echo(f"interrupted ({e.signal_name}){where}", err=True)
+        sys.exit(e.exit_code)
     except (typer.Abort, KeyboardInterrupt):
-        typer.echo("aborted", err=True)
+        typer.echo("interrupted (SIGINT)", err=True)
         sys.exit(130)
     except Exception as e:  # click usage errors come here with standalone_mode=False
         import click

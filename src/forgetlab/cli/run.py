@@ -38,5 +38,5 @@ def run_cmd(
         result = resume(resume_dir, progress=not quiet)
     else:
         resolved = load_spec(spec, set_)
-        result = run(resolved, out=out, overwrite=overwrite, progress=not quiet)
+        result = run(resolved, out=out, overwrite=overwrite, progress=not quiet, spec_path=spec)
     show_results(result.results, result.run_dir)

@@ -7,10 +7,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from forgetlab.runs.schema import RunResults
+from forgetlab.runs.schema import ResultsFile
 
 
-def show_results(results: RunResults, run_dir: Path, console: Console | None = None) -> None:
+def show_results(results: ResultsFile, run_dir: Path, console: Console | None = None) -> None:
     console = console or Console()
     m = results.model
     console.print(

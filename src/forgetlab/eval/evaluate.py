@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from forgetlab.eval.feature_cache import FeatureCache
+from forgetlab.eval.feature_cache import FrozenFeatureCache
 from forgetlab.models import Batch, Learner
 from forgetlab.models.hidden import capture_hidden
 from forgetlab.models.learner import Encoded
@@ -37,12 +37,12 @@ def evaluate(
     batch_size: int,
     on_batch: Callable[[], None] | None = None,
     on_hidden: Callable[[int, Batch, tuple[torch.Tensor, ...]], None] | None = None,
-    cache: FeatureCache | None = None,
+    cache: FrozenFeatureCache | None = None,
 ) -> list[TaskScore]:
     """Score every task's test split after `stage` (-1 = before training). `on_hidden(task,
     batch, hidden_states)`, if given, gets the backbone's per-layer hidden states of each
     batch from the same forward (e.g. `Prober.on_hidden`: test features for free).
-    `cache` (a FeatureCache) reuses pooled test features while the backbone stays frozen;
+    `cache` (a FrozenFeatureCache) reuses pooled test features while the backbone stays frozen;
     it is bypassed when `on_hidden` needs the backbone's forward."""
     predictor = cache if cache is not None and on_hidden is None else learner
     was_training = learner.training

@@ -7,7 +7,7 @@ T + 1. The cache keys features by example uid and drops them all as soon as any 
 weight or buffer changes (every in-place update bumps a tensor's version counter; a replaced
 module has new tensors), so it can never serve stale features.
 
-    cache = FeatureCache(learner) if FeatureCache.applies(learner) else None
+    cache = FrozenFeatureCache(learner) if FrozenFeatureCache.applies(learner) else None
     pred = (cache or learner).predict(batch, candidates)   # same predictions, fewer passes
 
 Features are stored only while no backbone parameter requires grad (memory: test examples x
@@ -23,7 +23,7 @@ import torch
 from forgetlab.models.batch import Batch
 
 
-class FeatureCache:
+class FrozenFeatureCache:
     """Wraps a classifier learner; `predict` has the signature of `Learner.predict`."""
 
     def __init__(self, learner) -> None:
@@ -35,8 +35,8 @@ class FeatureCache:
 
     @staticmethod
     def applies(learner) -> bool:
-        """Classifier learners whose features depend on the input only (no per-task branch)."""
-        return learner.mode == "classifier" and not getattr(learner, "branches", None)
+        """Classifier learners whose features depend on the input only (no per-task routing)."""
+        return learner.mode == "classifier" and learner.router is None
 
     def backbone_frozen(self) -> bool:
         return not any(p.requires_grad for p in self.learner.backbone.parameters())

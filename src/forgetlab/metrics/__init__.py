@@ -1,7 +1,6 @@
 """Metrics: pure functions of the accuracy matrix R and the initial accuracies b."""
 
 from forgetlab.metrics.forgetting import (
-    HIGHER_IS_BETTER,
     all_metrics,
     average_accuracy,
     average_forgetting,
@@ -9,6 +8,7 @@ from forgetlab.metrics.forgetting import (
     fwt,
     learning_accuracy,
 )
+from forgetlab.metrics.registry import Metric, higher_is_better, metrics
 
 __all__ = [
     "all_metrics",
@@ -17,5 +17,7 @@ __all__ = [
     "bwt",
     "fwt",
     "learning_accuracy",
-    "HIGHER_IS_BETTER",
+    "Metric",
+    "metrics",
+    "higher_is_better",
 ]

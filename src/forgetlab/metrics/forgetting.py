@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from forgetlab.metrics.registry import compute_all, metric
+
 
 def _square(R) -> np.ndarray:
     R = np.asarray(R, dtype=float)
@@ -22,18 +24,33 @@ def _mean(values) -> float:
     return float(np.mean(values)) if values else float("nan")
 
 
+@metric(
+    "average_accuracy",
+    higher_is_better=True,
+    description="mean accuracy over all tasks after the last stage",
+)
 def average_accuracy(R) -> float:
     """Mean over j of R[T-1][j]: accuracy on every task at the end."""
     R = _square(R)
     return float(R[-1].mean())
 
 
+@metric(
+    "learning_accuracy",
+    higher_is_better=True,
+    description="mean accuracy on each task just after learning it (the diagonal)",
+)
 def learning_accuracy(R) -> float:
     """Mean over j of R[j][j]: accuracy on each task just after learning it."""
     R = _square(R)
     return float(np.diag(R).mean())
 
 
+@metric(
+    "bwt",
+    higher_is_better=True,
+    description="backward transfer: mean change on old tasks from learning to the end",
+)
 def bwt(R) -> float:
     """Backward transfer: mean over j < T-1 of R[T-1][j] - R[j][j] (negative = forgetting)."""
     R = _square(R)
@@ -41,6 +58,11 @@ def bwt(R) -> float:
     return _mean(R[T - 1, j] - R[j, j] for j in range(T - 1))
 
 
+@metric(
+    "average_forgetting",
+    higher_is_better=False,
+    description="mean drop from each old task's best accuracy to its final one",
+)
 def average_forgetting(R) -> float:
     """Mean over j < T-1 of the largest drop from any earlier stage i in [j, T-2] to the end."""
     R = _square(R)
@@ -48,6 +70,11 @@ def average_forgetting(R) -> float:
     return _mean(max(R[i, j] for i in range(j, T - 1)) - R[T - 1, j] for j in range(T - 1))
 
 
+@metric(
+    "fwt",
+    higher_is_better=True,
+    description="forward transfer: accuracy on a task before its stage minus before training",
+)
 def fwt(R, b) -> float:
     """Forward transfer: mean over j >= 1 of R[j-1][j] - b[j] (gain before training task j)."""
     R = _square(R)
@@ -57,21 +84,6 @@ def fwt(R, b) -> float:
     return _mean(R[j - 1, j] - b[j] for j in range(1, R.shape[0]))
 
 
-HIGHER_IS_BETTER: dict[str, bool] = {
-    "average_accuracy": True,
-    "learning_accuracy": True,
-    "bwt": True,
-    "average_forgetting": False,
-    "fwt": True,
-}
-
-
 def all_metrics(R, b) -> dict[str, float]:
-    """The five standard figures of (R, b), by name."""
-    return {
-        "average_accuracy": average_accuracy(R),
-        "learning_accuracy": learning_accuracy(R),
-        "bwt": bwt(R),
-        "average_forgetting": average_forgetting(R),
-        "fwt": fwt(R, b),
-    }
+    """Every registered figure of (R, b), by name."""
+    return compute_all(R, b)

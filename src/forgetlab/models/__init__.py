@@ -50,4 +50,5 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
             backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling, head_kind(spec)
         )
     build_method(spec.method).apply(learner)
+    learner.method_params = frozenset(id(p) for p in learner.parameters() if p.requires_grad)
     return learner

@@ -40,12 +40,20 @@ class ClassifierLearner(Learner):
         hidden = backbone.config.hidden_size
         self.heads = TaskHeads(hidden, [len(t.classes) for t in stream.tasks], head)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0
-        for p in self.heads.parameters():  # a task's head trains from its own stage on
+        for p in self.heads.parameters():  # trainable from their task's stage on (the loop)
             p.requires_grad_(False)
 
-    def begin_stage(self, stage: int) -> None:
-        for p in self.heads.blocks[stage].parameters():
-            p.requires_grad_(True)
+    def stage_parameters(self, stage: int) -> dict[str, nn.Parameter]:
+        """The method's trainable backbone weights and the heads of tasks 0..stage (a task's
+        head trains from its own stage on)."""
+        head_ids = {id(p) for p in self.heads.parameters()}
+        live = {id(p) for t in range(stage + 1) for p in self.heads.blocks[t].parameters()}
+        allowed = self.method_params
+        return {
+            n: p
+            for n, p in self.named_parameters()
+            if (id(p) in live) or (id(p) not in head_ids and (allowed is None or id(p) in allowed))
+        }
 
     def encode(self, example: Example) -> Encoded:
         ids = self.tokenizer(example.text, truncation=True, max_length=self.max_length)["input_ids"]

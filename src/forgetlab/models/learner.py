@@ -12,13 +12,13 @@ list of encoded examples to the longest one (dynamic padding).
 
 from __future__ import annotations
 
-from contextlib import contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from forgetlab.errors import ForgetlabError
 from forgetlab.models.batch import Batch, ModelOutput
 from forgetlab.streams.task import Example, Stream
 
@@ -45,34 +45,18 @@ class Learner(nn.Module):
         self.tokenizer = tokenizer
         self.stream = stream
         self.max_length = max_length
-        self.branches: dict[int, str] = {}  # task -> peft adapter name (the `branch` strategy)
+        # The context each forward of a batch runs in, from the strategies' `route` hooks
+        # (e.g. a per-task adapter); installed by the run. None: no routing.
+        self.router: Callable[[Learner, torch.Tensor], AbstractContextManager | None] | None
+        self.router = None
+        # ids of the parameters the fine-tuning method lets train (set once the method is
+        # applied); None: every parameter.
+        self.method_params: frozenset[int] | None = None
 
-    def routed(self, task_ids: torch.Tensor):
-        """Context in which the backbone uses the branch (peft adapter) of the batch's task,
-        or the bare backbone for a task without one. A no-op without branches."""
-        if not self.branches:
-            return nullcontext()
-        return self._route(task_ids)
-
-    @contextmanager
-    def _route(self, task_ids: torch.Tensor):
-        tasks = set(task_ids.tolist())
-        if len(tasks) != 1:
-            raise ForgetlabError("strategy 'branch': a batch mixes tasks; branches need one task")
-        name = self.branches.get(tasks.pop())
-        if name is None:
-            with self.backbone.disable_adapter():
-                yield
-            return
-        flags = [(p, p.requires_grad) for p in self.backbone.parameters()]
-        active = self.backbone.active_adapter
-        self.backbone.set_adapter(name, inference_mode=name != active)
-        try:
-            yield
-        finally:
-            self.backbone.set_adapter(active)
-            for p, flag in flags:
-                p.requires_grad_(flag)
+    def routed(self, task_ids: torch.Tensor) -> AbstractContextManager:
+        """The context in which the backbone computes a batch of these tasks."""
+        ctx = self.router(self, task_ids) if self.router is not None else None
+        return ctx if ctx is not None else nullcontext()
 
     @property
     def device(self) -> torch.device:
@@ -108,8 +92,17 @@ class Learner(nn.Module):
     def trainable_parameters(self) -> list[nn.Parameter]:
         return [p for p in self.parameters() if p.requires_grad]
 
-    def begin_stage(self, stage: int) -> None:
-        """Called before training stage `stage` (e.g. to make that task's head trainable)."""
+    def stage_parameters(self, stage: int) -> dict[str, nn.Parameter]:
+        """The parameters that may train at `stage`: those the method lets train (strategies
+        then narrow or widen the set through their `trainable` hook)."""
+        allowed = self.method_params
+        return {n: p for n, p in self.named_parameters() if allowed is None or id(p) in allowed}
+
+    def set_trainable(self, params: dict[str, nn.Parameter]) -> None:
+        """requires_grad on exactly `params` (what the loop trains this stage)."""
+        keep = {id(p) for p in params.values()}
+        for p in self.parameters():
+            p.requires_grad_(id(p) in keep)
 
     def extra_state(self) -> dict:
         """JSON-able state needed to rebuild the learner next to its weights."""

@@ -270,7 +270,7 @@ class FeatureExtractor:
         """Length-sorted batches over all examples; per task when the backbone routes each
         task to its own branch (the `branch` strategy: a batch must not mix tasks)."""
         encoded = [self._encode(e) for e in examples]
-        if not getattr(self.learner, "branches", None):
+        if self.learner.router is None:  # no per-task routing: tasks may share a batch
             return eval_batches(encoded, self.batch_size)
         tasks = sorted({e.task for e in encoded})
         return [

@@ -107,8 +107,6 @@ def probe_run(
     prober.observe(-1)
     next_stage, warnings = 0, []
     for stage, folder in ckpts:
-        for s in range(next_stage, stage + 1):
-            learner.begin_stage(s)
         if stage > next_stage and not _has_backbone_weights(folder):
             warnings.append(
                 f"checkpoint {folder.name!r} holds no backbone weights and stages before it "

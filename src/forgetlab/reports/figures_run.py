@@ -94,13 +94,15 @@ def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> F
     )
 
 
-def forgetting_curves(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> Figure:
-    """Each task's accuracy across stages; dashed before it is trained, a star where it is."""
+def forgetting_curves(
+    R: np.ndarray, initial: np.ndarray, labels: list[str], distance: np.ndarray
+) -> Figure:
+    """Each task's accuracy across stages; dashed before it is trained, a star where it is;
+    beside it `distance` (results.json `forgetting_by_distance`), when the run is complete."""
     n, T = R.shape
     M = np.vstack([initial[None, :], R]) if initial.size else R
     x0 = -1 if initial.size else 0
     xs = np.arange(x0, n)
-    distance = distance_forgetting(R)
     fig = MplFigure(figsize=(11.5 if distance.size else 7.0, 3.6), layout="constrained")
     ax = fig.add_subplot(1, 2 if distance.size else 1, 1)
     colors = task_colors(T)
@@ -141,16 +143,6 @@ def forgetting_curves(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> 
         "just after). Right: accuracy lost on a task d stages after it was learned, averaged "
         "over tasks.",
     )
-
-
-def distance_forgetting(R: np.ndarray) -> np.ndarray:
-    """Mean of R[j][j] - R[j+d][j] over tasks j, for d = 1..stages-1 (empty if < 2 stages)."""
-    n = min(R.shape)
-    out = []
-    for d in range(1, n):
-        drops = [R[j, j] - R[j + d, j] for j in range(n - d)]
-        out.append(np.nanmean(drops))
-    return np.array(out)
 
 
 def stage_cost(stages: list[dict[str, Any]], probing_s: list[float] | None) -> Figure:

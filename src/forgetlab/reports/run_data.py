@@ -6,7 +6,7 @@ run.R, run.initial, run.tasks, run.results["metrics"], run.probing   # probing: 
 `probing` comes from results.json, or from DIR/probing/probing.json that `forgetlab probe DIR`
 writes for a finished run.
 
-Results are read as dicts, not through `RunResults`, so reports keep working on run
+Results are read as dicts, not through `ResultsFile`, so reports keep working on run
 directories written by older or newer forgetlab versions (fields come and go; absent ones
 are skipped).
 """

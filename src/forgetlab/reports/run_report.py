@@ -13,18 +13,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from forgetlab.reports import figures_run
 from forgetlab.reports.figures_probe import main_kind, old_task_mean, probing_figures, seq
 from forgetlab.reports.page import Code, Page, Section, Table, Text, fmt, write_pages
 from forgetlab.reports.run_data import RunData, as_matrix, load_run, short_task_labels
 
-METRIC_MEANING = {
-    "average_accuracy": "mean accuracy over all tasks after the last stage",
-    "learning_accuracy": "mean accuracy on each task just after learning it (diagonal)",
-    "bwt": "backward transfer: mean change on old tasks from learning to the end",
-    "average_forgetting": "mean drop from each old task's best accuracy to its final one",
-    "fwt": "forward transfer: accuracy on a task before its stage minus before any training",
-}
+
+def metric_meaning(name: str) -> str:
+    from forgetlab.metrics import metrics
+
+    return metrics.help(name) if name in metrics else ""
 
 
 def summary_section(run: RunData) -> Section:
@@ -76,7 +76,7 @@ def accuracy_section(run: RunData, labels: list[str]) -> Section:
     metrics = run.results.get("metrics") or {}
     table = Table(
         ["metric", "value", "meaning"],
-        [[k, fmt(v), METRIC_MEANING.get(k, "")] for k, v in metrics.items()],
+        [[k, fmt(v), metric_meaning(k)] for k, v in metrics.items()],
     )
     blocks: list = [
         figures_run.accuracy_heatmap(run.R, run.initial, labels),
@@ -241,7 +241,14 @@ def run_page(run: RunData, slug: str = "") -> Page:
             Section(
                 "forgetting",
                 "Forgetting curves",
-                [figures_run.forgetting_curves(run.R, run.initial, labels)],
+                [
+                    figures_run.forgetting_curves(
+                        run.R,
+                        run.initial,
+                        labels,
+                        np.array(res.get("forgetting_by_distance") or [], dtype=float),
+                    )
+                ],
             )
         )
     for optional in (groups_section(run, labels), probing_section(run, labels)):

@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from forgetlab.metrics import metrics
 from forgetlab.sweeps.aggregate import t_interval
 
-METRICS = ["average_accuracy", "average_forgetting", "learning_accuracy", "bwt", "fwt"]
-LOWER_IS_BETTER = {"average_forgetting"}
+METRICS = metrics.in_order()  # every registered metric is a column of a sweep's cells
 
 
 def leaf(axis: str) -> str:

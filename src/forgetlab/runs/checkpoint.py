@@ -1,4 +1,5 @@
-"""Checkpoints hold only what trains: the learner's parameters with requires_grad (safetensors).
+"""Checkpoints hold only what trained: the learner's parameters that trained in some stage
+(safetensors).
 
 Everything else (frozen backbone weights, untrained heads of future tasks) is rebuilt
 deterministically from the spec, so `load_trainable(build_learner(spec, stream), dir)`
@@ -19,18 +20,20 @@ from forgetlab.errors import RunDirError
 WEIGHTS = "trainable.safetensors"
 
 
-def trainable_state(learner) -> dict[str, torch.Tensor]:
+def trainable_state(learner, names: frozenset[str] | None = None) -> dict[str, torch.Tensor]:
+    """The parameters called `names` (default: those with requires_grad), on the CPU."""
     return {
         name: p.detach().to("cpu").contiguous()
         for name, p in learner.named_parameters()
-        if p.requires_grad
+        if (p.requires_grad if names is None else name in names)
     }
 
 
-def save_trainable(learner, folder: Path, manifest: dict) -> None:
-    """Write trainable.safetensors, manifest.json and (for peft models) adapter/."""
+def save_trainable(learner, folder: Path, manifest: dict, names=None) -> None:
+    """Write trainable.safetensors (the parameters `names`, default: those with
+    requires_grad), manifest.json and (for peft models) adapter/."""
     folder.mkdir(parents=True, exist_ok=True)
-    state = trainable_state(learner)
+    state = trainable_state(learner, names)
     save_file(state, str(folder / WEIGHTS))
     if hasattr(learner.backbone, "peft_config"):
         learner.backbone.save_pretrained(str(folder / "adapter"), safe_serialization=True)

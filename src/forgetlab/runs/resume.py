@@ -8,7 +8,8 @@ DIR/resume/stage-003/strategies.safetensors  tensors of the strategies' fitted s
 A state folder is written under a temporary name, fsynced and renamed; then LATEST is
 replaced atomically; then older folders are removed. A kill at any point leaves either the
 previous state or the new one. Stage RNGs are derived from (seed, stage), and optimizers live
-for one stage, so weights + strategy state + the records so far are all a stage needs.
+for one stage, so weights + strategy and observer state + the records so far are all a
+stage needs.
 """
 
 from __future__ import annotations
@@ -40,7 +41,6 @@ class ResumeState:
     stage: int  # the last finished stage
     payload: dict  # the run's records so far (JSON), as given to `save`
     params: dict[str, torch.Tensor]
-    trainable: list[str]  # parameters with requires_grad at save time
     touched: list[str]  # parameters that trained in any stage so far
     strategies: list[dict]  # one decoded fitted-state dict per strategy
 
@@ -79,7 +79,6 @@ def save(root: Path, stage: int, learner, touched: set[str], strategies, payload
     save_file(tensors, str(tmp / STRATEGIES))
     doc = {
         "stage": stage,
-        "trainable": [n for n, p in named.items() if p.requires_grad],
         "touched": sorted(touched),
         "strategies": trees,
         "payload": payload,
@@ -103,21 +102,32 @@ def load(root: Path) -> ResumeState | None:
     """The newest complete state of the run in `root`, or None if no stage finished."""
     base = Path(root) / RESUME
     latest = base / LATEST
-    if not latest.is_file():
+    if not latest.exists():
         return None
-    folder = base / latest.read_text().strip()
+    if not latest.is_file():
+        raise RunDirError(f"resume pointer {str(latest)!r} is not a file")
+    try:
+        name = latest.read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        raise RunDirError(f"resume pointer {str(latest)!r} cannot be read") from None
+    if not name or "/" in name or name.startswith("."):
+        raise RunDirError(f"resume pointer {str(latest)!r} does not name a state folder")
+    folder = base / name
     state_path = folder / STATE
     if not state_path.is_file():
         raise RunDirError(f"resume state {str(state_path)!r} is missing")
     try:
         doc = json.loads(state_path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        keys = ("stage", "payload", "touched", "strategies", "sha256")
+        if not isinstance(doc, dict) or any(k not in doc for k in keys):
+            raise ValueError
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise RunDirError(f"resume state {str(state_path)!r} is truncated or corrupt") from None
     for f in (PARAMS, STRATEGIES):
         path = folder / f
         if not path.is_file():
             raise RunDirError(f"resume file {str(path)!r} is missing")
-        if _sha256(path) != doc["sha256"][f]:
+        if _sha256(path) != doc["sha256"].get(f):
             raise RunDirError(f"resume file {str(path)!r} is truncated or corrupt (hash differs)")
     try:
         params = load_file(str(folder / PARAMS))
@@ -128,27 +138,26 @@ def load(root: Path) -> ResumeState | None:
         stage=doc["stage"],
         payload=doc["payload"],
         params=params,
-        trainable=doc["trainable"],
         touched=doc["touched"],
         strategies=[state_codec.decode(t, tensors) for t in doc["strategies"]],
     )
 
 
-def restore(state: ResumeState, learner, strategies) -> None:
-    """Put weights, requires_grad flags and strategy state back (learner built from the spec)."""
+def restore_weights(state: ResumeState, learner) -> None:
+    """Put the trained weights back into a learner built from the spec (after the strategies
+    have rebuilt any modules their state implies, e.g. per-task adapters)."""
     named = dict(learner.named_parameters())
     missing = sorted(set(state.params) - set(named))
     if missing:
         raise RunDirError(f"resume state has weights the model lacks: {missing[:3]}")
     with torch.no_grad():
         for n, t in state.params.items():
+            if named[n].shape != t.shape:
+                raise RunDirError(
+                    f"resume state: {n} has shape {tuple(t.shape)}, the model "
+                    f"{tuple(named[n].shape)} (did the model spec change?)"
+                )
             named[n].copy_(t.to(named[n].device))
-    trainable = set(state.trainable)
-    for n, p in named.items():
-        p.requires_grad_(n in trainable)
-    for st, fitted in zip(strategies, state.strategies):
-        for k, v in fitted.items():
-            setattr(st, k, v)
 
 
 def clear(root: Path) -> None:

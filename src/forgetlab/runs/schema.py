@@ -8,7 +8,10 @@ from forgetlab.probing.schema import ProbingResults
 
 
 class StageRecord(BaseModel):
-    """What one stage (training on one task, then evaluating all tasks) cost and gave."""
+    """What one stage (training on one task, then evaluating all tasks) cost and gave.
+    Observers' per-stage records add their own fields (extra keys are kept)."""
+
+    model_config = ConfigDict(extra="allow")
 
     stage: int
     task: str
@@ -27,6 +30,7 @@ class StageRecord(BaseModel):
     peak_rss_mb: float | None = None  # resident-set peak during this stage (train + eval)
     peak_cuda_mb: float | None = None  # CUDA allocator peak during this stage
     exact_match: list[float] | None = None  # eval.exact_match: generation accuracy per task
+    observer_s: dict[str, float] = {}  # seconds each observer took after this stage
 
 
 class ModelInfo(BaseModel):
@@ -45,10 +49,11 @@ class GitInfo(BaseModel):
     branch: str | None
 
 
-class RunResults(BaseModel):
-    """`results.json`. Figures over no task (e.g. BWT of one task) are null."""
+class ResultsFile(BaseModel):
+    """`results.json`. Figures over no task (e.g. BWT of one task) are null. Observers add
+    their own top-level sections (extra keys are kept)."""
 
-    model_config = ConfigDict(protected_namespaces=())
+    model_config = ConfigDict(protected_namespaces=(), extra="allow")
 
     status: str  # "running" while stages remain, "complete" at the end
     name: str
@@ -62,7 +67,8 @@ class RunResults(BaseModel):
     model: ModelInfo
     method: str
     strategies: list[str]
-    strategy_cost: dict[str, dict[str, float]] = {}  # per strategy: seconds, state_bytes
+    # per strategy: seconds (all hooks), <hook>_s (each hook), state_bytes
+    strategy_cost: dict[str, dict[str, float]] = {}
     strategy_info: dict[str, dict] = {}  # per strategy: its own summary (e.g. LAMOL samples)
     initial_accuracy: list[float]
     accuracy_matrix: list[list[float]]

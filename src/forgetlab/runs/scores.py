@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from forgetlab.runs.schema import RunResults
+from forgetlab.runs.schema import ResultsFile
 
 
 def nan_to_none(d: dict[str, float]) -> dict[str, float | None]:
     return {k: (None if np.isnan(v) else float(v)) for k, v in d.items()}
 
 
-def score_rows(results: RunResults) -> list[tuple]:
+def score_rows(results: ResultsFile) -> list[tuple]:
     """Long-form rows for scores.csv: accuracy per (stage, task), then the final figures."""
     rows = [(-1, t, "accuracy", a) for t, a in zip(results.tasks, results.initial_accuracy)]
     for i, row in enumerate(results.accuracy_matrix):

@@ -14,12 +14,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import tomli_w
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, create_model, field_validator
 
 from forgetlab.errors import SpecError
 from forgetlab.methods import methods
 from forgetlab.methods.full import FullSpec
-from forgetlab.probing.spec import ProbeSpec
+from forgetlab.observers import observers, spec_sections
 from forgetlab.spec.base import SpecModel
 from forgetlab.spec.errors import format_validation_error
 from forgetlab.spec.paths import set_path
@@ -27,7 +27,6 @@ from forgetlab.strategies import strategies
 from forgetlab.strategies.seq import SeqSpec
 from forgetlab.streams import stream_kinds
 from forgetlab.streams.transforms import transforms
-from forgetlab.tracking.spec import LogSpec
 
 try:
     import tomllib
@@ -90,16 +89,10 @@ class TrainSpec(SpecModel):
     )
 
 
-class EvalSpec(SpecModel):
-    batch_size: Annotated[int, Field(gt=0)] = Field(128, description="examples per eval batch")
-    exact_match: bool = Field(
-        False,
-        description="causal LMs: also generate each answer greedily and report exact-match "
-        "accuracy per stage (next to the log-likelihood ranking)",
-    )
+class _Experiment(SpecModel):
+    """The fixed sections; the observers' tables (eval, log, probe, ...) are added from the
+    observer registry below, so a new observer brings its own table."""
 
-
-class ExperimentSpec(SpecModel):
     name: str = Field("experiment", description="names the run directory")
     seed: int = Field(0, ge=0, lt=2**32, description="training seed (model init, shuffling)")
     model: ModelSpec = ModelSpec()
@@ -116,16 +109,28 @@ class ExperimentSpec(SpecModel):
         description="data transforms applied to the stream in order (duplicate, order, ...)",
     )
     train: TrainSpec = TrainSpec()
-    eval: EvalSpec = EvalSpec()
-    log: LogSpec = Field(default_factory=LogSpec, description="TensorBoard / MLflow logging")
-    probe: ProbeSpec | None = Field(
-        None, description="probe every layer after every stage (see README 'Probing')"
-    )
 
     @field_validator("strategy", "transform", mode="before")
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, dict) else v
+
+
+def _observer_field(spec_cls: type, optional: bool, help: str) -> tuple:
+    if optional:
+        return (spec_cls | None, Field(None, description=help))
+    return (spec_cls, Field(default_factory=spec_cls, description=help))
+
+
+ExperimentSpec = create_model(
+    "ExperimentSpec",
+    __base__=_Experiment,
+    __doc__="The whole experiment: one frozen, validated object (see the module docstring).",
+    **{
+        section: _observer_field(spec_cls, optional, observers.help(name))
+        for section, (name, spec_cls, optional) in spec_sections().items()
+    },
+)
 
 
 def parse_override(item: str) -> tuple[list[str], Any]:
@@ -168,13 +173,31 @@ def read_toml(path: Path) -> dict:
 
 
 def _absolute_paths(data: dict, base: Path) -> dict:
-    """Data file paths in the stream section are relative to the spec file's folder."""
+    """Paths in the stream section (the fields its spec declares in `path_fields`: data
+    files) and a local `model.name` are relative to the spec file's folder."""
     stream = data.get("stream")
-    if isinstance(stream, dict):
-        for key in ("train", "test"):
-            if isinstance(stream.get(key), str) and not Path(stream[key]).is_absolute():
-                stream[key] = str((base / stream[key]).resolve())
+    if isinstance(stream, dict) and stream.get("kind") in stream_kinds:
+        fields = getattr(stream_kinds.get(stream["kind"]).Spec, "path_fields", ())
+        for key in fields:
+            if key in stream:
+                stream[key] = _resolve(stream[key], base)
+    model = data.get("model")
+    if isinstance(model, dict) and isinstance(model.get("name"), str):
+        name = model["name"]
+        if name.startswith(("./", "../")) and (base / name).exists():
+            model["name"] = str((base / name).resolve())
     return data
+
+
+def _resolve(value: Any, base: Path) -> Any:
+    """A path string (or the strings of a list or table of paths) made absolute."""
+    if isinstance(value, str):
+        return value if Path(value).is_absolute() else str((base / value).resolve())
+    if isinstance(value, list):
+        return [_resolve(v, base) for v in value]
+    if isinstance(value, dict):
+        return {k: _resolve(v, base) for k, v in value.items()}
+    return value
 
 
 def spec_from_dict(data: dict) -> ExperimentSpec:

@@ -1,22 +1,39 @@
-"""The strategy protocol: four hooks that return values instead of changing the trainer.
+"""The strategy protocol: hooks that return values instead of changing the trainer.
 
-    begin_task(ctx)                      before a stage: snapshot weights, fill buffers
-    train_batches(ctx, batches) -> list  the stage's batches (lists of encoded examples),
-                                         e.g. with replayed examples mixed in
-    penalty(ctx, batch, out) -> Tensor   an extra loss term (EWC, LwF...), or None
-    end_task(ctx)                        after a stage: importance weights, anchors
+The stage loop calls, for every strategy in the spec's order (each with its own seeded
+`ctx.rng`, so one strategy's draws never move another's or the data shuffling):
 
-Several strategies compose in a fixed order: batches pipe through them in turn, penalties
-add up. Constructors only store their spec; state fitted during a run ends in `_`, so a
-fresh strategy visibly holds none. A method name that looks like a hook but is not one
-(`on_*`, `before_*`, `after_*`) is an error at class creation, so a typo cannot be a silent
-no-op.
+    begin_task(ctx)                        before a stage: snapshot weights, fill buffers, add
+                                           per-task modules (e.g. a LoRA adapter)
+    train_batches(ctx, batches) -> list    the stage's batches (lists of encoded examples),
+                                           e.g. with replayed examples mixed in (per epoch)
+    learning_rate(ctx, lr) -> float        the stage's peak learning rate
+    trainable(ctx, params) -> dict         the parameters to train this stage, from the
+                                           candidates the learner and method allow
+                                           (name -> Parameter); the loop sets requires_grad
+                                           and builds the optimizer from the result
+    train_mask(ctx, mask) -> Tensor        the (B, C) classes that compete in training
+    penalty(ctx, batch, out) -> Tensor     an extra loss term (EWC, LwF...), or None
+    end_task(ctx)                          after a stage: importance weights, anchors, memory
+    route(learner, task_ids) -> ctx mgr    the context a forward of these tasks runs in (e.g.
+                                           the task's own adapter), or None: installed on the
+                                           learner by the run, used in training and test
+    rebuild(learner)                       on resume, after the fitted state is back and before
+                                           the weights load: recreate the modules it implies
+
+Every hook the loop calls is timed in `strategy_cost`. Several strategies compose in order:
+batches pipe through them, parameter sets narrow in turn, penalties add up. Constructors only
+store their spec; state fitted during a run ends in `_`, so a fresh strategy visibly holds
+none. A public method whose name is close to a hook's but is not one (`begin_tasks`,
+`on_end_task`) is an error at class creation, so a typo cannot be a silent no-op.
 """
 
 from __future__ import annotations
 
+import difflib
 import random
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -31,8 +48,21 @@ if TYPE_CHECKING:
     from forgetlab.spec import TrainSpec
     from forgetlab.streams.task import Example, Stream, Task
 
-HOOKS = ("begin_task", "train_batches", "penalty", "end_task")
+# The hooks the stage loop calls (in this order within a stage), plus those the run calls.
+HOOKS = (
+    "begin_task",
+    "train_batches",
+    "learning_rate",
+    "trainable",
+    "train_mask",
+    "penalty",
+    "end_task",
+    "route",
+    "rebuild",
+)
 _HOOKLIKE = ("on_", "before_", "after_")
+# Public methods of Strategy that are not hooks (the typo guard leaves them alone).
+_NOT_HOOKS = ("check", "summary", "fitted_state", "state_bytes")
 
 ItemBatches = list[list["Encoded"]]
 
@@ -46,9 +76,10 @@ class TaskContext:
     learner: Learner
     train: TrainSpec
     device: torch.device
-    rng: random.Random
+    rng: random.Random  # in a strategy's hooks: its own generator (seed, stage, position)
     encode: Callable[[list[Example]], list[Encoded]]
     make_batches: Callable[[list[Encoded], random.Random], ItemBatches]
+    seed: int = 0  # the experiment's seed (strategy generators derive from it)
 
     @property
     def task(self) -> Task:
@@ -85,15 +116,18 @@ class Strategy:
     requires: ClassVar[dict[str, tuple[str, str]]] = {}
     # Fitted attributes rebuilt by begin_task at every stage, so not saved for resume.
     transient: ClassVar[tuple[str, ...]] = ()
-    # Why a killed run using this strategy cannot resume (None: it can).
-    cannot_resume: ClassVar[str | None] = None
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)
-        for name in vars(cls):
-            if name.startswith(_HOOKLIKE) and name not in HOOKS:
+        for name, value in vars(cls).items():
+            if name in HOOKS or name in _NOT_HOOKS or name.startswith("_") or not callable(value):
+                continue
+            close = difflib.get_close_matches(name, HOOKS, n=1, cutoff=0.75)
+            if name.startswith(_HOOKLIKE) or close:
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
                 raise TypeError(
-                    f"{cls.__name__}.{name} looks like a hook but is not one; hooks are {HOOKS}"
+                    f"{cls.__name__}.{name} looks like a hook but is not one{hint}; "
+                    f"hooks are {', '.join(HOOKS)}"
                 )
 
     def __init__(self, spec: SpecModel) -> None:
@@ -109,6 +143,28 @@ class Strategy:
         return None
 
     def end_task(self, ctx: TaskContext) -> None:
+        return None
+
+    def learning_rate(self, ctx: TaskContext, lr: float) -> float:
+        """The peak learning rate for this stage (default: the spec's)."""
+        return lr
+
+    def trainable(
+        self, ctx: TaskContext, params: dict[str, torch.nn.Parameter]
+    ) -> dict[str, torch.nn.Parameter]:
+        """The parameters to train this stage (default: every candidate)."""
+        return params
+
+    def train_mask(self, ctx: TaskContext, mask: torch.Tensor) -> torch.Tensor:
+        """The (B, C) mask of classes competing in training (default: the scenario's)."""
+        return mask
+
+    def route(self, learner: Learner, task_ids: torch.Tensor) -> AbstractContextManager | None:
+        """The context a forward of a batch of these tasks runs in; None: no routing."""
+        return None
+
+    def rebuild(self, learner: Learner) -> None:
+        """On resume: recreate what the restored fitted state implies (e.g. adapters)."""
         return None
 
     def check(self, mode: str, scenario: str, method: str) -> None:
@@ -130,14 +186,6 @@ class Strategy:
                     f"this stream is {scenario}"
                 )
             raise ForgetlabError(f"strategy {kind!r} {why}; use method {value!r}, not {method!r}")
-
-    def learning_rate(self, ctx: TaskContext, lr: float) -> float:
-        """The peak learning rate for this stage (default: the spec's)."""
-        return lr
-
-    def train_mask(self, ctx: TaskContext, mask: torch.Tensor) -> torch.Tensor:
-        """The (B, C) mask of classes competing in training (default: the scenario's)."""
-        return mask
 
     def summary(self) -> dict:
         """JSON-able facts about what the strategy did, recorded in results.json."""

@@ -75,16 +75,20 @@ class LAMOL(Strategy):
         start = torch.tensor([self._marker_ids(ctx, task)] * n, device=ctx.device)
         was_training = learner.training
         learner.eval()
-        torch.manual_seed(ctx.rng.randrange(2**31))
-        out = learner.backbone.generate(
-            input_ids=start,
-            attention_mask=torch.ones_like(start),
-            do_sample=True,
-            top_k=self.spec.top_k,
-            max_new_tokens=self.spec.max_new_tokens,
-            pad_token_id=learner.pad_id,
-            eos_token_id=tok.eos_token_id,
-        )
+        # generate() samples from torch's global generator: seed it from this strategy's own
+        # generator inside fork_rng, so the global state is the same before and after.
+        cuda = [ctx.device] if ctx.device.type == "cuda" else []
+        with torch.random.fork_rng(devices=cuda):
+            torch.manual_seed(ctx.rng.randrange(2**31))
+            out = learner.backbone.generate(
+                input_ids=start,
+                attention_mask=torch.ones_like(start),
+                do_sample=True,
+                top_k=self.spec.top_k,
+                max_new_tokens=self.spec.max_new_tokens,
+                pad_token_id=learner.pad_id,
+                eos_token_id=tok.eos_token_id,
+            )
         learner.train(was_training)
         kept = []
         for row in out[:, start.shape[1] :].tolist():

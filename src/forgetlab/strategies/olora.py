@@ -35,18 +35,29 @@ def lora_layers(backbone) -> list:
 @strategies.register("olora", help="O-LoRA: one LoRA per task, orthogonal to the old ones")
 class OLoRA(Strategy):
     Spec = OLoRASpec
-    cannot_resume = "it adds a peft adapter per task, which resume does not rebuild yet"
     requires = {"method": ("full", "adds its own LoRA per task")}
+
+    def _add(self, learner, name: str) -> None:
+        add_task_adapter(learner, name, self.spec.r, self.spec.alpha, self.spec.target_modules)
 
     def begin_task(self, ctx: TaskContext) -> None:
         learner, name = ctx.learner, f"task{ctx.stage}"
-        add_task_adapter(learner, name, self.spec.r, self.spec.alpha, self.spec.target_modules)
+        self._add(learner, name)
         self.adapters_ = [*getattr(self, "adapters_", []), name]
         learner.backbone.base_model.set_adapter(self.adapters_)  # all active, summed
-        for old in self.adapters_[:-1]:  # earlier tasks' adapters: frozen
-            for layer in lora_layers(learner.backbone):
-                for p in (*layer.lora_A[old].parameters(), *layer.lora_B[old].parameters()):
-                    p.requires_grad_(False)
+
+    def trainable(self, ctx: TaskContext, params: dict) -> dict:
+        """The new task's adapter and the learner's other candidates (heads) outside the
+        backbone: the base model and earlier tasks' adapters stay frozen."""
+        learner, new = ctx.learner, self.adapters_[-1]
+        backbone = {id(p) for p in learner.backbone.parameters()}
+        keep = {id(p) for p in params.values() if id(p) not in backbone}
+        keep |= {id(p) for n, p in learner.backbone.named_parameters() if f".{new}." in n}
+        return {n: p for n, p in learner.named_parameters() if id(p) in keep}
+
+    def rebuild(self, learner) -> None:
+        for name in getattr(self, "adapters_", []):
+            self._add(learner, name)
 
     def penalty(self, ctx: TaskContext, batch, out) -> torch.Tensor | None:
         new = self.adapters_[-1]

@@ -43,19 +43,21 @@ class SeqStar(Strategy):
     def _backbone_frozen(self, ctx: TaskContext) -> bool:
         return ctx.stage > 0 or self.spec.warmup == "none"
 
-    def begin_task(self, ctx: TaskContext) -> None:
+    def trainable(self, ctx: TaskContext, params: dict) -> dict:
+        """The backbone after warm-up and the heads of old tasks drop out; with
+        `preallocate`, the heads of tasks still to come train (as negatives) from now on."""
         learner = ctx.learner
+        heads = learner.heads.blocks
+        drop = {id(p) for t in range(ctx.stage) for p in heads[t].parameters()}
         if self._backbone_frozen(ctx):
-            for p in learner.backbone.parameters():
-                p.requires_grad_(False)
-        for t in range(ctx.stage):  # old classes' rows: frozen from now on
-            for p in learner.heads.blocks[t].parameters():
-                p.requires_grad_(False)
-        self.frozen_tasks_ = list(range(ctx.stage))
-        if self.spec.preallocate:  # future classes' rows are trainable negatives now
-            for t in range(ctx.stage + 1, len(ctx.stream.tasks)):
-                for p in learner.heads.blocks[t].parameters():
-                    p.requires_grad_(True)
+            drop |= {id(p) for p in learner.backbone.parameters()}
+        future = set()
+        if self.spec.preallocate:
+            future = {
+                id(p) for t in range(ctx.stage + 1, len(heads)) for p in heads[t].parameters()
+            }
+        keep = {id(p) for p in params.values()} - drop
+        return {n: p for n, p in learner.named_parameters() if id(p) in keep or id(p) in future}
 
     def train_mask(self, ctx: TaskContext, mask: torch.Tensor) -> torch.Tensor:
         if self.spec.preallocate and ctx.stream.scenario == "class_incremental":

@@ -13,39 +13,22 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
 from forgetlab.errors import DataError
-from forgetlab.spec.base import SpecModel
-from forgetlab.streams.grouping import Record, group_records, split_train_test
+from forgetlab.streams.grouping import GroupingSpec, Record, group_by_spec, split_train_test
 from forgetlab.streams.registry import stream_kinds
-from forgetlab.streams.task import Scenario, Stream
-
-DEFAULT_PROMPT = "{text}\nCategory:"
+from forgetlab.streams.task import Stream
 
 
-class FilesStreamSpec(SpecModel):
+class FilesStreamSpec(GroupingSpec):
+    path_fields: ClassVar[tuple[str, ...]] = ("train", "test")
+
     kind: Literal["files"] = "files"
     train: Path = Field(description="JSONL or CSV file of training examples")
     test: Path | None = Field(None, description="JSONL or CSV test file (default: split train)")
-    test_fraction: float = Field(0.2, gt=0, lt=1, description="test share when no test file")
-    scenario: Scenario = "class_incremental"
-    text_column: str = "text"
-    label_column: str = "label"
-    task_column: str = Field("task", description="optional column naming each row's task")
-    classes_per_task: PositiveInt | None = Field(
-        None, description="labels per task when the files have no task column (default: one task)"
-    )
-    n_tasks: PositiveInt | None = Field(None, description="keep only the first n tasks")
-    task_order: list[str] | None = Field(None, description="explicit order of task names")
-    labels: list[str] | None = Field(None, description="the label set; other labels are errors")
-    shuffle_classes: bool = Field(False, description="permute labels by seed before grouping")
-    max_train_per_class: PositiveInt | None = None
-    max_test_per_class: PositiveInt | None = None
-    seed: int = Field(0, description="seed for the split, class order and subsampling")
-    prompt: str = Field(DEFAULT_PROMPT, description="text-to-text prompt; {text} is the input")
 
 
 def read_records(path: Path, text_col: str, label_col: str, task_col: str) -> list[Record]:
@@ -116,18 +99,4 @@ class FilesStream:
             test = read_records(spec.test, *cols)
         else:
             train, test = split_train_test(train, spec.test_fraction, spec.seed)
-        return group_records(
-            spec.train.stem,
-            spec.scenario,
-            train,
-            test,
-            prompt=spec.prompt,
-            classes_per_task=spec.classes_per_task,
-            n_tasks=spec.n_tasks,
-            task_order=spec.task_order,
-            labels=spec.labels,
-            seed=spec.seed,
-            shuffle_classes=spec.shuffle_classes,
-            max_train_per_class=spec.max_train_per_class,
-            max_test_per_class=spec.max_test_per_class,
-        )
+        return group_by_spec(spec.train.stem, spec, train, test)

@@ -11,9 +11,39 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import ClassVar
+
+from pydantic import Field, PositiveInt
 
 from forgetlab.errors import DataError
-from forgetlab.streams.task import Example, Scenario, Stream, Task
+from forgetlab.spec.base import SpecModel
+from forgetlab.streams.task import DEFAULT_PROMPT, Example, Scenario, Stream, Task
+
+
+class GroupingSpec(SpecModel):
+    """Fields shared by the streams built from labelled records (`files`, `hf`): which
+    columns hold what, how labels group into tasks, how much data to keep, the prompt."""
+
+    path_fields: ClassVar[tuple[str, ...]] = ()  # fields holding paths, relative to the spec
+
+    scenario: Scenario = "class_incremental"
+    text_column: str = "text"
+    label_column: str = "label"
+    task_column: str = Field("task", description="optional column naming each row's task")
+    classes_per_task: PositiveInt | None = Field(
+        None, description="labels per task when the data has no task column (default: one task)"
+    )
+    n_tasks: PositiveInt | None = Field(None, description="keep only the first n tasks")
+    task_order: list[str] | None = Field(
+        None, description="explicit order of task names (default: order of first appearance)"
+    )
+    labels: list[str] | None = Field(None, description="the label set; other labels are errors")
+    shuffle_classes: bool = Field(False, description="permute labels by seed before grouping")
+    test_fraction: float = Field(0.2, gt=0, lt=1, description="test share when no test split")
+    max_train_per_class: PositiveInt | None = None
+    max_test_per_class: PositiveInt | None = None
+    seed: int = Field(0, description="seed for the split, class order and subsampling")
+    prompt: str = Field(DEFAULT_PROMPT, description="text-to-text prompt; {text} is the input")
 
 
 @dataclass(frozen=True)
@@ -186,3 +216,22 @@ def split_train_test(
     train = [r for i, r in enumerate(records) if i not in test_idx]
     test = [r for i, r in enumerate(records) if i in test_idx]
     return train, test
+
+
+def group_by_spec(name: str, spec: GroupingSpec, train: list[Record], test: list[Record]) -> Stream:
+    """`group_records` with the grouping fields of a `files` or `hf` stream spec."""
+    return group_records(
+        name,
+        spec.scenario,
+        train,
+        test,
+        prompt=spec.prompt,
+        classes_per_task=spec.classes_per_task,
+        n_tasks=spec.n_tasks,
+        task_order=spec.task_order,
+        labels=spec.labels,
+        seed=spec.seed,
+        shuffle_classes=spec.shuffle_classes,
+        max_train_per_class=spec.max_train_per_class,
+        max_test_per_class=spec.max_test_per_class,
+    )

@@ -11,42 +11,35 @@ Integer labels with a ClassLabel feature become their names.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
 from forgetlab.errors import DataError
-from forgetlab.spec.base import SpecModel
-from forgetlab.streams.grouping import Record, group_records
+from forgetlab.streams.grouping import GroupingSpec, Record, group_by_spec, split_train_test
 from forgetlab.streams.registry import stream_kinds
-from forgetlab.streams.task import Scenario, Stream
+from forgetlab.streams.task import Stream
 
 
-class HFStreamSpec(SpecModel):
+class HFStreamSpec(GroupingSpec):
+    path_fields: ClassVar[tuple[str, ...]] = ("data_files",)
+
     kind: Literal["hf"] = "hf"
     path: str = Field(description="dataset name on the hub (e.g. 'ag_news') or a builder ('json')")
     config_name: str | None = Field(None, description="the dataset's configuration name")
-    data_files: dict[str, str] | str | None = Field(None, description="files for a builder")
+    data_files: dict[str, str] | str | None = Field(
+        None, description="files for a builder, relative to the spec file"
+    )
     revision: str | None = None
     train_split: str = "train"
-    test_split: str = "test"
-    scenario: Scenario = "class_incremental"
-    text_column: str = "text"
-    label_column: str = "label"
-    task_column: str | None = None
-    classes_per_task: PositiveInt | None = None
-    n_tasks: PositiveInt | None = None
-    task_order: list[str] | None = None
-    shuffle_classes: bool = False
-    max_train_per_class: PositiveInt | None = None
-    max_test_per_class: PositiveInt | None = None
-    seed: int = 0
-    prompt: str = "{text}\nCategory:"
+    test_split: str | None = Field(
+        "test", description="test split; None: a stratified test_fraction of the train split"
+    )
 
 
 def _records(ds, spec: HFStreamSpec, split: str) -> list[Record]:
-    for col in (spec.text_column, spec.label_column, spec.task_column):
-        if col is not None and col not in ds.column_names:
+    for col in (spec.text_column, spec.label_column):
+        if col not in ds.column_names:
             raise DataError(
                 f"dataset {spec.path!r} split {split!r} has no column {col!r} "
                 f"(have {ds.column_names})"
@@ -57,7 +50,8 @@ def _records(ds, spec: HFStreamSpec, split: str) -> list[Record]:
     for i, row in enumerate(ds):
         label = row[spec.label_column]
         label = names[label] if names is not None else str(label)
-        task = str(row[spec.task_column]) if spec.task_column else None
+        task = row.get(spec.task_column)  # the task column is optional, as for `files`
+        task = None if task in (None, "") else str(task)
         out.append(Record(str(row[spec.text_column]), label, task, where=f"{split}[{i}]"))
     return out
 
@@ -80,20 +74,13 @@ class HFStream:
             raise DataError(
                 f"dataset {spec.path!r} cannot be loaded: {type(e).__name__}: {e}"
             ) from None
-        for split in (spec.train_split, spec.test_split):
+        splits = [spec.train_split] + ([spec.test_split] if spec.test_split else [])
+        for split in splits:
             if split not in dsd:
                 raise DataError(f"dataset {spec.path!r} has no split {split!r} (have {list(dsd)})")
-        return group_records(
-            spec.path,
-            spec.scenario,
-            _records(dsd[spec.train_split], spec, spec.train_split),
-            _records(dsd[spec.test_split], spec, spec.test_split),
-            prompt=spec.prompt,
-            classes_per_task=spec.classes_per_task,
-            n_tasks=spec.n_tasks,
-            task_order=spec.task_order,
-            seed=spec.seed,
-            shuffle_classes=spec.shuffle_classes,
-            max_train_per_class=spec.max_train_per_class,
-            max_test_per_class=spec.max_test_per_class,
-        )
+        train = _records(dsd[spec.train_split], spec, spec.train_split)
+        if spec.test_split:
+            test = _records(dsd[spec.test_split], spec, spec.test_split)
+        else:
+            train, test = split_train_test(train, spec.test_fraction, spec.seed)
+        return group_by_spec(spec.path, spec, train, test)

@@ -54,6 +54,9 @@ class Task:
         return h.hexdigest()[:16]
 
 
+DEFAULT_PROMPT = "{text}\nCategory:"  # text-to-text: the input, then the label as words
+
+
 @dataclass(frozen=True)
 class Stream:
     """An ordered sequence of tasks plus the scenario that defines what competes."""
@@ -62,7 +65,7 @@ class Stream:
     scenario: Scenario
     class_names: tuple[str, ...]
     tasks: tuple[Task, ...]
-    prompt: str = "{text}\nCategory:"
+    prompt: str = DEFAULT_PROMPT
     info: dict = field(default_factory=dict, compare=False, hash=False)
 
     @property

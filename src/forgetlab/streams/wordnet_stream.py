@@ -22,7 +22,7 @@ from forgetlab.registry import did_you_mean
 from forgetlab.spec.base import SpecModel
 from forgetlab.streams.grouping import Record, TaskData, assemble
 from forgetlab.streams.registry import stream_kinds
-from forgetlab.streams.task import Stream
+from forgetlab.streams.task import DEFAULT_PROMPT, Stream
 
 TEST_SHARE = 5  # one gloss text in TEST_SHARE (by crc32) is in the test pool
 
@@ -37,7 +37,7 @@ class WordNetStreamSpec(SpecModel):
     classes: list[list[str]] | None = Field(
         None, description="explicit categories per task, e.g. [['noun.animal', 'noun.plant']]"
     )
-    prompt: str = Field("{text}\nCategory:", description="text-to-text prompt; {text} is the gloss")
+    prompt: str = Field(DEFAULT_PROMPT, description="text-to-text prompt; {text} is the gloss")
 
     @model_validator(mode="after")
     def _known_classes(self) -> WordNetStreamSpec:

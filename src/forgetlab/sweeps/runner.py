@@ -15,6 +15,7 @@ from pathlib import Path
 from forgetlab.errors import RunDirError
 from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
+from forgetlab.runs import guard
 from forgetlab.spec import dump_spec, tomllib
 from forgetlab.sweeps.aggregate import Sweep, load_sweep
 from forgetlab.sweeps.index import (
@@ -51,8 +52,10 @@ def prepare_dir(root: Path, spec: SweepSpec) -> None:
         raise RunDirError(
             f"{str(root)!r} exists and is not a sweep directory; choose another --out"
         )
+    guard.check_new_location(root)
     try:
         root.mkdir(parents=True, exist_ok=True)
+        guard.write_marker(root, guard.SWEEP_MARKER, {"name": spec.name})
         atomic_write(stored, dump_sweep(spec))
     except OSError as e:
         raise RunDirError(f"cannot write to sweep directory {str(root)!r}: {e.strerror}") from None
@@ -73,6 +76,15 @@ def execute(plan: SweepPlan, out: str | Path | None = None, progress: bool = Fal
     spec = plan.spec
     root = Path(out) if out is not None else default_sweep_dir(spec.name)
     prepare_dir(root, spec)
+    lock = guard.DirLock(root, "sweep")  # one process per sweep directory at a time
+    try:
+        return _execute(plan, root, progress)
+    finally:
+        lock.release()
+
+
+def _execute(plan: SweepPlan, root: Path, progress: bool) -> Sweep:
+    spec = plan.spec
     texts = {c.id: dump_spec(plan.specs[c.id]) for c in plan.cells}
     records = []
     for c in plan.cells:
