@@ -51,16 +51,36 @@ def test_overwrite_refuses_a_folder_that_is_not_a_run(tmp_path, capsys):
     user = tmp_path / "my_notes"
     user.mkdir()
     (user / "thesis.tex").write_text("precious")
-    refused(capsys, tmp_path, "run", str(spec), "--out", str(user), "--overwrite", match="not a forgetlab run")
+    refused(
+        capsys,
+        tmp_path,
+        "run",
+        str(spec),
+        "--out",
+        str(user),
+        "--overwrite",
+        match="not a forgetlab run",
+    )
 
 
 def test_overwrite_refuses_the_folder_holding_the_spec_and_the_cwd(tmp_path, capsys, monkeypatch):
     experiment.run(spec_from_dict(small()), out=tmp_path / "old")
     spec = write_spec(tmp_path / "old", small())  # the spec lives inside the old run
-    refused(capsys, tmp_path, "run", str(spec), "--out", str(tmp_path / "old"), "--overwrite", match="holds")
+    refused(
+        capsys,
+        tmp_path,
+        "run",
+        str(spec),
+        "--out",
+        str(tmp_path / "old"),
+        "--overwrite",
+        match="holds",
+    )
     monkeypatch.chdir(tmp_path / "old")
     spec2 = write_spec(tmp_path, small())
-    refused(capsys, tmp_path, "run", str(spec2), "--out", ".", "--overwrite", match="current directory")
+    refused(
+        capsys, tmp_path, "run", str(spec2), "--out", ".", "--overwrite", match="current directory"
+    )
 
 
 def test_a_failing_new_run_puts_the_replaced_run_back(tmp_path, monkeypatch):
@@ -93,7 +113,9 @@ def test_no_run_inside_another_run(tmp_path, capsys):
     killed_after_stage_0(spec, tmp_path / "killed")
     path = write_spec(tmp_path, small())
     inside = tmp_path / "killed" / "resume" / "mine"
-    refused(capsys, tmp_path, "run", str(path), "--out", str(inside), match="inside the run directory")
+    refused(
+        capsys, tmp_path, "run", str(path), "--out", str(inside), match="inside the run directory"
+    )
 
 
 def test_default_run_directories_of_the_same_second_differ():
@@ -119,7 +141,8 @@ def test_resume_refuses_a_changed_spec_naming_the_field(tmp_path):
     spec = spec_from_dict(small())
     killed_after_stage_0(spec, tmp_path / "killed")
     path = tmp_path / "killed" / "spec.toml"
-    path.write_text(path.read_text().replace("seed = 0\n", "seed = 5\n", 1))
+    head, stream = path.read_text().split("[stream]", 1)
+    path.write_text(head + "[stream]" + stream.replace("seed = 0\n", "seed = 5\n", 1))
     with pytest.raises(RunDirError, match=r"spec.toml changed .*stream.seed: 0 -> 5"):
         experiment.resume(tmp_path / "killed")
 

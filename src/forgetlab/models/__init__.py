@@ -49,6 +49,8 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
         learner = ClassifierLearner(
             backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling, head_kind(spec)
         )
+    if spec.model.dtype != "float32":
+        learner.to(getattr(torch, spec.model.dtype))
     build_method(spec.method).apply(learner)
     learner.method_params = frozenset(id(p) for p in learner.parameters() if p.requires_grad)
     return learner

@@ -7,6 +7,7 @@ each returns a JSON-able record that the run stores with the stage:
     before_stream(view) -> dict | None   the model before training (stage -1)
     before_stage(view)                   just before stage `view.stage` trains (e.g. reset a
                                          peak-memory counter); returns nothing
+    on_train_log(stage, step, values)    every `train.log_every` steps (loss, lr, tokens/s)
     after_stage(view) -> dict | None     after training stage `view.stage`; the dict's keys
                                          become fields of that stage's record in results.json
     results(history) -> dict | None      at the end (and after every stage, for the partial
@@ -115,6 +116,10 @@ class Observer:
         return None
 
     def before_stage(self, view: StageView) -> None:
+        return None
+
+    def on_train_log(self, stage: int, step: int, values: dict) -> None:
+        """Every `train.log_every` optimizer steps: mean loss, lr, tokens/s (trackers)."""
         return None
 
     def after_stage(self, view: StageView) -> dict | None:

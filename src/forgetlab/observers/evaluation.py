@@ -31,14 +31,15 @@ class Evaluation(Observer):
     Spec = EvalSpec
     optional = False
 
-    def __init__(self, spec: EvalSpec, env: ObserverEnv) -> None:
+    def __init__(self, spec: EvalSpec, env: ObserverEnv, precision: str = "fp32") -> None:
         self.spec = spec
         self.learner = env.learner
+        self.precision = precision  # the forward's autocast dtype, as in training
         self.cache = None  # FrozenFeatureCache, made at the first evaluation
 
     @classmethod
     def build(cls, spec, env: ObserverEnv) -> Evaluation:
-        return cls(spec.eval, env)
+        return cls(spec.eval, env, spec.train.precision)
 
     def _feature_cache(self):
         from forgetlab.eval.feature_cache import FrozenFeatureCache
@@ -61,16 +62,19 @@ class Evaluation(Observer):
             for listen in listeners:
                 listen(task, batch, hidden)
 
-        scores = evaluate(
-            view.learner,
-            stream,
-            view.stage,
-            view.encode,
-            self.spec.batch_size,
-            on_batch=(lambda: progress.advance(bar)) if progress else None,
-            cache=self._feature_cache(),
-            on_hidden=on_hidden if listeners else None,
-        )
+        from forgetlab.train.precision import Precision
+
+        with Precision(self.precision, view.device).autocast():
+            scores = evaluate(
+                view.learner,
+                stream,
+                view.stage,
+                view.encode,
+                self.spec.batch_size,
+                on_batch=(lambda: progress.advance(bar)) if progress else None,
+                cache=self._feature_cache(),
+                on_hidden=on_hidden if listeners else None,
+            )
         if progress:
             progress.remove_task(bar)
         names = stream.task_names

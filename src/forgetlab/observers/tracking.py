@@ -17,6 +17,8 @@ class Tracking(Observer):
         self.spec, self.env = spec, env
         self.logger = None  # RunLogger, opened at the first record (it creates files)
         self.last = None  # the last stage's record, logged with the figures at close
+        self.total_steps = 0  # optimizer steps so far (step-level logging)
+        self.steps_before: dict[int, int] = {}
 
     @classmethod
     def build(cls, spec, env: ObserverEnv) -> Tracking | None:
@@ -47,6 +49,15 @@ class Tracking(Observer):
             self.last = record  # logged at close, with the run's figures
             return
         self._logger().log_stage(view.stage, record, None)
+
+    def on_train_log(self, stage: int, step: int, values: dict) -> None:
+        """Step-level scalars (train/step_loss, train/lr, train/tokens_per_s), their step
+        numbered across stages."""
+        self.steps_before.setdefault(stage, self.total_steps)
+        self.total_steps = self.steps_before[stage] + step
+        scalars = {f"train/step_{k}" if k == "loss" else f"train/{k}": v for k, v in values.items()}
+        for w in self._logger().writers:
+            w.scalars(scalars, self.total_steps)
 
     def close(self, results: dict | None, failed: bool) -> None:
         if self.last is not None:

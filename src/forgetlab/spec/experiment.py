@@ -67,6 +67,9 @@ class ModelSpec(SpecModel):
     config_overrides: dict[str, int | float | str | bool] | None = Field(
         None, description="config fields of a tiny registered model, e.g. {n_layer = 4}"
     )
+    dtype: Literal["float32", "bfloat16", "float16"] = Field(
+        "float32", description="dtype of the model's weights (bfloat16 halves their memory)"
+    )
 
 
 class TrainSpec(SpecModel):
@@ -86,6 +89,21 @@ class TrainSpec(SpecModel):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="auto: cuda if available")
     checkpoint: Literal["last", "every", "none"] = Field(
         "last", description="save the model after the last stage, after every stage, or never"
+    )
+    precision: Literal["fp32", "bf16", "fp16"] = Field(
+        "fp32", description="autocast dtype of the forward (fp16: with a gradient scaler)"
+    )
+    grad_accum: Annotated[int, Field(gt=0)] = Field(
+        1, description="micro-batches per optimizer step (batch_size is split among them)"
+    )
+    gradient_checkpointing: bool = Field(
+        False, description="recompute activations in the backward (less memory, more time)"
+    )
+    max_steps: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="at most this many optimizer steps per stage"
+    )
+    log_every: Annotated[int, Field(gt=0)] | None = Field(
+        None, description="every N steps: mean loss, lr and tokens/s to the bar and tracker"
     )
 
 

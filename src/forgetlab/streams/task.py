@@ -88,12 +88,17 @@ class Stream:
         seen = [c for t in self.tasks[: max(stage, task) + 1] for c in t.classes]
         return tuple(seen)
 
-    def candidate_mask(self, stage: int, task_ids: torch.Tensor) -> torch.Tensor:
-        """Boolean (B, num_classes) mask of the competing classes for each example."""
+    def candidate_table(self, stage: int) -> torch.Tensor:
+        """Boolean (tasks, num_classes): row t marks the classes competing for task t's
+        examples after `stage` (index it by a batch's task ids for the batch's mask)."""
         table = torch.zeros(len(self.tasks), self.num_classes, dtype=torch.bool)
         for t in range(len(self.tasks)):
             table[t, list(self.candidates(stage, t))] = True
-        return table[task_ids.cpu()].to(task_ids.device)
+        return table
+
+    def candidate_mask(self, stage: int, task_ids: torch.Tensor) -> torch.Tensor:
+        """Boolean (B, num_classes) mask of the competing classes for each example."""
+        return self.candidate_table(stage)[task_ids.cpu()].to(task_ids.device)
 
     def verbalize(self, label: int) -> str:
         """The label as words, for text-to-text models ("noun.animal" -> "noun animal")."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import torch
@@ -23,6 +24,7 @@ from transformers import get_linear_schedule_with_warmup
 from forgetlab.errors import ForgetlabError
 from forgetlab.seeding import derived_rng
 from forgetlab.strategies.base import Strategy, TaskContext
+from forgetlab.train.precision import Precision
 
 
 class NonFiniteLossError(ForgetlabError):
@@ -92,11 +94,33 @@ class _Silent:
         pass
 
 
-def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> StageStats:
+def _split(items: list, parts: int) -> list[list]:
+    """`items` in `parts` consecutive micro-batches (fewer when there are fewer items)."""
+    parts = max(1, min(parts, len(items)))
+    size = -(-len(items) // parts)
+    return [items[i : i + size] for i in range(0, len(items), size)]
+
+
+def _loss_size(learner, items: list) -> int:
+    """What a micro-batch's mean loss averages over: its label tokens (text-to-text) or its
+    examples (classifiers); micro-batch losses are weighted by it, so that accumulating
+    them equals the loss of the whole batch."""
+    if learner.mode == "text_to_text":
+        return sum(len(e.ids) - e.target_start for e in items)
+    return len(items)
+
+
+def train_stage(
+    ctx: TaskContext,
+    strategies: list[Strategy],
+    progress=None,
+    on_log: Callable[[int, dict], None] | None = None,
+) -> StageStats:
     """Train `ctx.learner` on task `ctx.stage` (in place) and return what it cost.
 
     `ctx.rng` shuffles the task's data; strategy i hooks see a context whose `rng` is its
-    own, derived from (seed, stage, i)."""
+    own, derived from (seed, stage, i). `on_log(step, values)` gets the mean loss, the lr and
+    tokens/s every `train.log_every` optimizer steps."""
     spec, learner = ctx.train, ctx.learner
     bar = progress if progress is not None else _Silent()
     t0 = time.perf_counter()
@@ -118,6 +142,8 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> 
     epochs = 1 if spec.online else spec.epochs  # online: a single pass in data order
     first = epoch_batches()
     total_steps = len(first) * epochs
+    if spec.max_steps is not None:
+        total_steps = min(total_steps, spec.max_steps)
     selected = learner.stage_parameters(ctx.stage)
     lr = spec.lr
     for s, c in pairs:
@@ -130,40 +156,79 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> 
     sched = get_linear_schedule_with_warmup(
         opt, math.ceil(spec.warmup_ratio * total_steps), max(total_steps, 1)
     )
+    amp = Precision(spec.precision, ctx.device)
+    table = ctx.stream.candidate_table(ctx.stage).to(ctx.device)  # (T, C), built once a stage
     bar_id = bar.add_task(f"train {ctx.task.name[:40]}", total=total_steps, info="")
     # Host synchronisation (reading the loss) every `every` steps: each step on the CPU, where
     # it costs nothing; on an accelerator only now and then, so the device never waits.
     every = 1 if ctx.device.type == "cpu" else SYNC_EVERY
+    log_every = spec.log_every or 0
     steps = examples = tokens = padded = 0
     loss_sum = torch.zeros((), dtype=torch.float64, device=ctx.device)
+    window = {"loss": torch.zeros((), dtype=torch.float64, device=ctx.device), "t": t0, "tok": 0}
     last = float("nan")
-    for epoch in range(epochs):
-        for items in first if epoch == 0 else epoch_batches():
-            batch = learner.collate(items).to(ctx.device)
-            mask = ctx.stream.candidate_mask(ctx.stage, batch.task_ids)
-            for s, c in pairs:
-                mask = timer.call(s, "train_mask", c, mask)
+    loss = loss_sum
+
+    def micro_step(items, weight: float | None) -> torch.Tensor:
+        batch = learner.collate(items)
+        batch = batch.to(ctx.device)
+        mask = table[batch.task_ids]
+        for s, c in pairs:
+            mask = timer.call(s, "train_mask", c, mask)
+        with amp.autocast():
             out = learner(batch, mask)
             loss = out.loss
             for s, c in pairs:
                 extra = timer.call(s, "penalty", c, batch, out)
                 if extra is not None:
                     loss = loss + extra
-            loss.backward()
+        if weight is None:
+            amp.backward(loss)
+            return loss.detach()
+        amp.backward(loss * weight)
+        return loss.detach() * weight  # the micro-batch's share of the step's mean loss
+
+    for epoch in range(epochs):
+        if steps >= total_steps:
+            break
+        for items in first if epoch == 0 else epoch_batches():
+            micros = _split(items, spec.grad_accum)
+            if len(micros) == 1:
+                loss = micro_step(micros[0], None)
+            else:
+                sizes = [_loss_size(learner, m) for m in micros]
+                loss = sum(micro_step(m, n / sum(sizes)) for m, n in zip(micros, sizes))
+            amp.unscale(opt)
             if spec.max_grad_norm > 0:
                 torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm)
-            opt.step()
+            amp.step(opt)
             sched.step()
             opt.zero_grad(set_to_none=True)
-            loss_sum += loss.detach().double()
+            loss_sum += loss.double()
             steps += 1
-            examples += len(batch)
-            tokens += batch.num_tokens
-            padded += batch.input_ids.numel()
+            n_tokens = sum(len(e.ids) for e in items)
+            examples += len(items)
+            tokens += n_tokens
+            padded += sum(len(m) * max(len(e.ids) for e in m) for m in micros)
             if steps % every == 0:
                 last = float(loss)
                 _check_finite(last, ctx.stage, steps)
                 bar.update(bar_id, advance=every, info=f"loss {last:.3f}")
+            window["loss"] += loss.double()
+            window["tok"] += n_tokens
+            if log_every and steps % log_every == 0 and on_log is not None:
+                now = time.perf_counter()
+                on_log(
+                    steps,
+                    {
+                        "loss": float(window["loss"]) / log_every,
+                        "lr": sched.get_last_lr()[0],
+                        "tokens_per_s": window["tok"] / max(now - window["t"], 1e-9),
+                    },
+                )
+                window.update(loss=torch.zeros_like(window["loss"]), t=now, tok=0)
+            if steps >= total_steps:
+                break
     if steps % every:
         last = float(loss)
         bar.update(bar_id, advance=steps % every, info=f"loss {last:.3f}")

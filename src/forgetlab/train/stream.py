@@ -87,6 +87,18 @@ def install_router(learner, strategies: list[Strategy]) -> None:
     learner.router = router
 
 
+def enable_gradient_checkpointing(learner) -> None:
+    """Recompute the backbone's activations in the backward (transformers models)."""
+    from forgetlab.errors import SpecError
+
+    enable = getattr(learner.backbone, "gradient_checkpointing_enable", None)
+    if enable is None:
+        raise SpecError(
+            f"train.gradient_checkpointing: {type(learner.backbone).__name__} does not support it"
+        )
+    enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+
+
 def _observe(
     observers: list[Observer], hook: str, view: StageView
 ) -> tuple[dict[str, dict], dict[str, float]]:
@@ -122,6 +134,8 @@ def train_stream(
     device = device if device is not None else learner.device
     encode = encode if encode is not None else EncodeCache(learner)
     install_router(learner, strategies)
+    if train.gradient_checkpointing:
+        enable_gradient_checkpointing(learner)
 
     def view(stage: int, stats: StageStats | None) -> StageView:
         return StageView(
@@ -144,7 +158,12 @@ def train_stream(
             obs.before_stage(view(stage, None))
         torch.manual_seed(stage_seed(seed, stage))  # dropout and other torch draws
         ctx = stage_context(learner, stream, train, stage, seed, encode, device)
-        stats = train_stage(ctx, strategies, progress)
+
+        def on_log(step: int, values: dict, stage: int = stage) -> None:
+            for obs in observers:
+                obs.on_train_log(stage, step, values)
+
+        stats = train_stage(ctx, strategies, progress, on_log)
         touched = touched | stats.trained
         records, seconds = _observe(list(observers), "after_stage", view(stage, stats))
         yield StageResult(stage, stats, records, seconds, touched)
