@@ -100,7 +100,7 @@ def test_test_texts_shared_with_the_train_file_are_a_warning(tmp_path: Path, cap
     code, out, err = cli(capsys, "validate", str(_files_spec(tmp_path, train, test)))
     assert code == 0 and out.rstrip().endswith(": ok")
     assert err == (
-        f"warning: stream: {leaked} of the 12 texts of test file '{tmp_path / 'test.jsonl'}' "
+        f"warning: stream.test: {leaked} of the 12 texts of test file '{tmp_path / 'test.jsonl'}' "
         f"also appear in the train file '{tmp_path / 'train.jsonl'}'\n"
     )
     assert leaked >= 5
@@ -110,7 +110,7 @@ def test_a_test_file_identical_to_the_train_file_is_a_warning(tmp_path: Path, ca
     rows = toy_rows(6, seed=0)
     code, _, err = cli(capsys, "validate", str(_files_spec(tmp_path, rows, rows)))
     assert code == 0
-    assert err.count("\n") == 1 and err.startswith("warning: stream: test file")
+    assert err.count("\n") == 1 and err.startswith("warning: stream.test: test file")
     assert f"holds the same {len(rows)} texts as the train file" in err
 
 

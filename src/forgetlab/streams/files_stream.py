@@ -148,7 +148,7 @@ def warn_shared_texts(train: list[Record], test: list[Record], train_path, test_
         return
     if shared == len(test) and len(test) == len(train):
         logger.warning(
-            "stream: test file %r holds the same %d texts as the train file %r; test accuracy "
+            "stream.test: test file %r holds the same %d texts as the train file %r; test accuracy "
             "will measure memorisation",
             str(test_path),
             shared,
@@ -156,7 +156,7 @@ def warn_shared_texts(train: list[Record], test: list[Record], train_path, test_
         )
     else:
         logger.warning(
-            "stream: %d of the %d texts of test file %r also appear in the train file %r",
+            "stream.test: %d of the %d texts of test file %r also appear in the train file %r",
             shared,
             len(test),
             str(test_path),
