@@ -1,9 +1,11 @@
 """Bad input never loses work: malformed specs, data files, output and run directories.
 
-Each case goes through the command line (`forgetlab.cli.main.main`, in process) and must give
-exit code 2, exactly one line on stderr naming the problem (a key substring is asserted), and
-change nothing on disk: the case's own folder and two pre-existing run directories (one
-complete, one killed after its first stage) hash the same before and after.
+Each case goes through the command line (`forgetlab.cli.main.main`, in process, with the
+case's folder as the working directory) and must give exit code 2, exactly one line on stderr
+naming the problem (a key substring is asserted), and change nothing on disk: the parent of
+the case's folder (so also anything written next to it or through '..'), two pre-existing run
+directories (one complete, one killed after its first stage) and a folder of saved models
+hash the same before and after.
 """
 
 from __future__ import annotations
@@ -12,12 +14,14 @@ import hashlib
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import tomli_w
+import torch
 
 import forgetlab.experiment as experiment
 from forgetlab.runs import resume as resume_state
@@ -53,15 +57,43 @@ def runs(tmp_path_factory) -> dict[str, Path]:
         with pytest.raises(Killed):
             experiment.run(spec, out=root / "killed")
     assert json.loads((root / "killed" / "results.json").read_text())["status"] == "running"
-    return {"complete": root / "complete", "killed": root / "killed"}
+    return {"complete": root / "complete", "killed": root / "killed", "models": saved_models(root)}
+
+
+def saved_models(root: Path) -> Path:
+    """models/{good,remote,pickle,truncated}: a tiny BERT saved by transformers, then with
+    custom code named in config.json, with pickle weights only, with safetensors cut short."""
+    from safetensors.torch import load_file
+    from transformers import AutoTokenizer, BertConfig, BertModel
+
+    from forgetlab.models.zoo import minilm_path
+
+    good = root / "models" / "good"
+    cfg = BertConfig(hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                     intermediate_size=32, max_position_embeddings=128)  # fmt: skip
+    BertModel(cfg).save_pretrained(good)
+    AutoTokenizer.from_pretrained(minilm_path()).save_pretrained(good)
+    for variant in ("remote", "pickle", "truncated"):
+        shutil.copytree(good, good.parent / variant)
+    remote = good.parent / "remote"
+    config = json.loads((remote / "config.json").read_text())
+    config["auto_map"] = {"AutoModel": "modeling_evil.EvilModel"}
+    (remote / "config.json").write_text(json.dumps(config))
+    (remote / "modeling_evil.py").write_text("raise SystemExit('custom code ran')\n")
+    pickled = good.parent / "pickle"
+    torch.save(load_file(pickled / "model.safetensors"), pickled / "pytorch_model.bin")
+    (pickled / "model.safetensors").unlink()
+    truncate(good.parent / "truncated" / "model.safetensors")
+    return good.parent
 
 
 def tree_hash(root: Path) -> str:
-    """sha256 over every path below `root` (names, kinds, file bytes)."""
+    """sha256 over every path below `root` (names, kinds, file bytes; FIFOs are not opened)."""
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
+        mode = p.lstat().st_mode
         h.update(str(p.relative_to(root)).encode())
-        h.update(p.read_bytes() if p.is_file() else b"<dir>")
+        h.update(p.read_bytes() if stat.S_ISREG(mode) else str(stat.S_IFMT(mode)).encode())
     return h.hexdigest()
 
 
@@ -115,6 +147,54 @@ def killed_copy(tmp: Path, runs: dict, corrupt: Callable[[Path], None]) -> list[
 
 def truncate(path: Path) -> None:
     path.write_bytes(path.read_bytes()[: max(1, path.stat().st_size // 3)])
+
+
+def run_spec(data: dict | str | bytes, out: bool = True) -> Callable[[Path, dict], list[str]]:
+    """A case running `forgetlab run SPEC [--out case/run] --quiet`."""
+
+    def args(tmp: Path, runs: dict) -> list[str]:
+        return [
+            "run",
+            str(toml(tmp, data)),
+            *(["--out", str(tmp / "run")] if out else []),
+            "--quiet",
+        ]
+
+    return args
+
+
+def sweep_file(tmp: Path, **fields) -> Path:
+    return toml(tmp, {"name": "s", "base": small_run_spec(), **fields}, "sweep.toml")
+
+
+def fifo(tmp: Path, name: str) -> Path:
+    os.mkfifo(tmp / name)
+    return tmp / name
+
+
+def model_spec(runs: dict, folder: str) -> dict:
+    return wordnet(model={"name": str(runs["models"] / folder)})
+
+
+def csv_spec(tmp: Path, text: str, **stream) -> list[str]:
+    return ["validate", str(files_spec(tmp, text.encode(), ext=".csv", **stream))]
+
+
+def damaged_sweep_dir(tmp: Path) -> list[str]:
+    """A sweep directory whose sweep.toml was cut short, run again into."""
+    folder = tmp / "sweep"
+    (folder / "cells").mkdir(parents=True)
+    (folder / "sweep.toml").write_text('name = "s"\nbase = {name = "')
+    return ["sweep", str(sweep_file(tmp)), "--out", str(folder), "--quiet"]
+
+
+def existing(tmp: Path, name: str = "existing") -> str:
+    (tmp / name).mkdir()
+    return name  # relative: the case runs in `tmp`
+
+
+DEEP = 5000
+CSV_ROWS = "".join(f"{r['text']},{r['label']},{r['task']}\n" for r in GOOD)
 
 
 @dataclass(frozen=True)
@@ -465,6 +545,228 @@ CASES = [
         lambda tmp, runs: ["probe", str(runs["complete"])],
         "has no checkpoints to probe",
     ),
+    # command-line usage (typer's own click exceptions)
+    Case("cli-unknown-option", lambda tmp, runs: ["run", "--bogus"], "No such option: --bogus"),
+    Case("cli-sweep-without-file", lambda tmp, runs: ["sweep"], "Missing argument"),
+    Case(
+        "cli-workers-not-a-number",
+        lambda tmp, runs: ["sweep", str(sweep_file(tmp)), "--workers", "two"],
+        "Invalid value for '--workers'",
+    ),
+    Case("cli-unknown-command", lambda tmp, runs: ["rnu"], "No such command 'rnu'"),
+    Case("cli-extra-argument", lambda tmp, runs: ["validate", "a", "b"], "unexpected extra"),
+    # output paths of report, compare, probe
+    Case(
+        "report-out-onto-results-json",
+        lambda tmp, runs: [
+            "report",
+            str(runs["complete"]),
+            "--out",
+            str(runs["complete"] / "results.json"),
+        ],
+        "a report is an HTML file",
+    ),
+    Case(
+        "report-out-existing-dir",
+        lambda tmp, runs: ["report", str(runs["complete"]), "--out", existing(tmp)],
+        "'existing' is a directory",
+    ),
+    Case(
+        "compare-out-existing-dir",
+        lambda tmp, runs: [
+            "compare",
+            str(runs["complete"]),
+            str(runs["killed"]),
+            "--out",
+            existing(tmp),
+        ],
+        "'existing' is a directory",
+    ),
+    Case(
+        "report-out-inside-another-run",
+        lambda tmp, runs: [
+            "report",
+            str(runs["complete"]),
+            "--out",
+            str(runs["killed"] / "r.html"),
+        ],
+        "is inside the run directory",
+    ),
+    Case(
+        "compare-out-inside-a-compared-run",
+        lambda tmp, runs: [
+            "compare",
+            str(runs["complete"]),
+            str(runs["killed"]),
+            "--out",
+            str(runs["complete"] / "cmp.html"),
+        ],
+        "is inside the run directory",
+    ),
+    Case(
+        "report-out-below-a-file",
+        lambda tmp, runs: [
+            "report",
+            str(runs["complete"]),
+            "--out",
+            str(toml(tmp, "x", "f.txt") / "r.html"),
+        ],
+        "is not a directory",
+    ),
+    Case(
+        "probe-out-existing-file",
+        lambda tmp, runs: ["probe", str(runs["complete"]), "--out", str(toml(tmp, "x", "f.txt"))],
+        "exists and is not a directory",
+    ),
+    Case(
+        "probe-out-another-run",
+        lambda tmp, runs: ["probe", str(runs["complete"]), "--out", str(runs["killed"])],
+        "is the run directory",
+    ),
+    Case(
+        "probe-checkpoints-out-inside-a-run",
+        lambda tmp, runs: [
+            "probe-checkpoints",
+            str(toml(tmp, small_run_spec())),
+            "--checkpoint",
+            str(runs["models"] / "good"),
+            "--out",
+            str(runs["complete"] / "p"),
+        ],  # fmt: skip
+        "is inside the run directory",
+    ),
+    # names: one safe folder name, never a path
+    Case(
+        "name-escapes-up",
+        run_spec(wordnet(name="../../escaped"), out=False),
+        "name: must be one folder name",
+    ),
+    Case(
+        "name-absolute",
+        lambda tmp, runs: run_spec(wordnet(name=str(tmp / "abs")), out=False)(tmp, runs),
+        "name: must be one folder name",
+    ),
+    Case(
+        "name-with-newline",
+        run_spec(wordnet(name="a\nb"), out=False),
+        "name: must be one folder name",
+    ),
+    Case("name-empty", run_spec(wordnet(name=""), out=False), "name: must be one folder name"),
+    Case(
+        "sweep-name-escapes-up",
+        lambda tmp, runs: ["sweep", str(sweep_file(tmp, name="../../escaped")), "--quiet"],
+        "name: must be one folder name",
+    ),
+    Case(
+        "sweep-name-empty",
+        lambda tmp, runs: ["sweep", str(sweep_file(tmp, name="")), "--quiet"],
+        "name: must be one folder name",
+    ),
+    # model folders
+    Case(
+        "model-custom-code-not-trusted",
+        lambda tmp, runs: ["validate", str(toml(tmp, model_spec(runs, "remote")))],
+        "names custom code (auto_map), which runs only with model.trust_remote_code = true",
+    ),
+    Case(
+        "model-pickle-only",
+        lambda tmp, runs: run_spec(model_spec(runs, "pickle"))(tmp, runs),
+        "has only pickle weights (pytorch_model.bin)",
+    ),
+    Case(
+        "model-truncated-safetensors",
+        lambda tmp, runs: run_spec(model_spec(runs, "truncated"))(tmp, runs),
+        "model.safetensors is truncated or corrupt",
+    ),
+    # validate checks what the run needs of the model
+    Case(
+        "vocab-size-below-tokenizer",
+        validate(wordnet(model={"config_overrides": {"vocab_size": 1000}})),
+        "vocab_size = 1000 is below the tokenizer's 30522 tokens",
+    ),
+    Case(
+        "positions-below-max-length",
+        validate(wordnet(model={"name": "tiny-gpt2", "config_overrides": {"n_positions": 32}})),
+        "model.config_overrides: n_positions = 32 leaves 32 positions, fewer than train.max_length = 64",
+    ),
+    Case(
+        "max-length-above-positions",
+        validate(wordnet(train={"max_length": 1000})),
+        "train.max_length = 1000 is above the model's position limit of 256 tokens",
+    ),
+    Case(
+        "run-max-length-above-positions",
+        run_spec(wordnet(train={"max_length": 1000})),
+        "train.max_length = 1000 is above the model's position limit of 256 tokens",
+    ),
+    # spec files: nesting, size, not a regular file
+    Case("deeply-nested-arrays", validate("a = " + "[" * DEEP + "]" * DEEP), "more than 32 deep"),
+    Case(
+        "deeply-nested-tables",
+        validate("a = " + "{b = " * DEEP + "1" + "}" * DEEP),
+        "more than 32 deep",
+    ),
+    Case(
+        "set-deeply-nested",
+        validate(small_run_spec(), "--set", "train.lr=" + "[" * DEEP + "]" * DEEP),
+        "--set train.lr nests tables or arrays more than 32 deep",
+    ),
+    Case(
+        "spec-too-large",
+        validate(tomli_w.dumps(small_run_spec()) + "# padding\n" * 500_000),
+        "above the 4 MiB limit",
+    ),
+    Case(
+        "spec-is-dev-zero", lambda tmp, runs: ["validate", "/dev/zero"], "it is a character device"
+    ),
+    Case(
+        "spec-is-a-fifo", lambda tmp, runs: ["validate", str(fifo(tmp, "exp.toml"))], "it is a FIFO"
+    ),
+    Case("sweep-is-a-fifo", lambda tmp, runs: ["sweep", str(fifo(tmp, "s.toml"))], "it is a FIFO"),
+    Case(
+        "data-file-is-a-fifo",
+        lambda tmp, runs: [
+            "validate",
+            str(toml(tmp, {"stream": {"kind": "files", "train": str(fifo(tmp, "t.jsonl"))}})),
+        ],
+        "it is a FIFO",
+    ),
+    Case(
+        "damaged-sweep-toml",
+        lambda tmp, runs: damaged_sweep_dir(tmp),
+        "sweep.toml' is not valid TOML",
+    ),
+    # CSV and JSONL rows
+    Case(
+        "csv-extra-field-and-empty-label",
+        lambda tmp, runs: csv_spec(tmp, "text,label,task\n" + CSV_ROWS + "a ball,,leisure,x\n"),
+        f"train.csv:{len(GOOD) + 2}: 4 fields but the header has 3",
+    ),
+    Case(
+        "csv-unquoted-comma",
+        lambda tmp, runs: csv_spec(
+            tmp, "text,label\nthe goal, a ball,sports\n", classes_per_task=2
+        ),
+        "train.csv:2: 3 fields but the header has 2",
+    ),
+    Case(
+        "csv-line-numbers-after-quoted-newline",
+        lambda tmp, runs: csv_spec(
+            tmp,
+            'text,label,task\n"a goal\nand a ball",sports,leisure\n'
+            + CSV_ROWS
+            + "a song,,leisure\n",
+        ),
+        f"train.csv:{len(GOOD) + 4}: missing column 'label'",
+    ),
+    Case(
+        "jsonl-deeply-nested",
+        lambda tmp, runs: [
+            "validate",
+            str(files_spec(tmp, jsonl(GOOD[:2]) + b'{"text": ' + b"[" * 100_000 + b"\n")),
+        ],
+        "train.jsonl:3: JSON nested too deeply",
+    ),
 ]
 
 
@@ -474,13 +776,16 @@ def test_the_battery_is_large_and_unique():
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_bad_input_exits_2_with_one_line_and_changes_nothing(case: Case, tmp_path, capsys, runs):
+def test_bad_input_exits_2_with_one_line_and_changes_nothing(
+    case: Case, tmp_path, capsys, runs, monkeypatch
+):
     if case.id == "unwritable-out" and os.geteuid() == 0:
         pytest.skip("root ignores directory permissions")
     work = tmp_path / "case"
     work.mkdir()
+    monkeypatch.chdir(work)  # relative outputs and default run directories land in `work`
     args = case.args(work, runs)
-    before = {p: tree_hash(p) for p in (work, *runs.values())}
+    before = {p: tree_hash(p) for p in (work.parent, *runs.values())}
     code, _, err = cli(capsys, *args)
     assert code == 2, err
     assert err.startswith("error: ") and err.count("\n") == 1, err

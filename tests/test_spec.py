@@ -27,13 +27,13 @@ def test_overrides_are_typed_and_reach_nested_and_single_strategy(tmp_path: Path
             "train.lr=3e-5",
             "stream.n_tasks=2",
             "strategy.kind=joint",
-            "name=my run",
+            "name=my-run",
             "model.config_overrides={n_layer = 4}",
         ],
     )
     assert spec.train.lr == 3e-5 and spec.stream.n_tasks == 2
     assert spec.strategy[0].kind == "joint"
-    assert spec.name == "my run"
+    assert spec.name == "my-run"
     assert spec.model.config_overrides == {"n_layer": 4}
 
 

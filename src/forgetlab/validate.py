@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from forgetlab.methods import build_method
 from forgetlab.models import describe, skeleton
+from forgetlab.models.fit import check_fit
 from forgetlab.spec import ExperimentSpec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
@@ -41,8 +42,9 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
     mode, source = describe(spec.model)
     stream = build_experiment_stream(spec)
-    backbone = skeleton(spec.model)
+    backbone, tokenizer = skeleton(spec.model) or (None, None)
     if backbone is not None:
+        check_fit(backbone, tokenizer, spec)
         build_method(spec.method).check(backbone, mode)
     if backbone is not None and spec.probe is not None:
         from forgetlab.probing.features import resolve_layers

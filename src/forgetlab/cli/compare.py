@@ -9,6 +9,7 @@ from rich.console import Console
 from rich.table import Table
 
 from forgetlab.errors import RunDirError
+from forgetlab.output_paths import check_report_file
 
 EPILOG = "Example:  forgetlab compare runs/seq runs/ewc runs/er --out compare.html"
 
@@ -24,6 +25,8 @@ def compare_cmd(
     if len(runs) < 2:
         raise RunDirError("compare needs at least two run directories")
     loaded = [load_run(r) for r in runs]
+    if out is not None:
+        check_report_file(out)  # before printing or writing anything
     table = compare_metrics(loaded)
     shown = Table(title="metrics (Δ k = run k minus run 1)")
     shown.add_column("metric", no_wrap=True)

@@ -1,14 +1,19 @@
-"""The `forgetlab` command: run | validate | ls. Each verb parses and calls the library.
+"""The `forgetlab` command: run | validate | ls | sweep | report | compare | probe.
 
 Examples:
     forgetlab run                                   # the quickstart
     forgetlab run experiments/wordnet/joint.toml --set train.lr=3e-5 --out runs/joint
     forgetlab validate experiments/wordnet/joint.toml
     forgetlab ls strategies
+
+Every user error is one line on stderr ("error: ...") and exit code 2: forgetlab's own
+errors and command-line usage errors alike (an unknown option, a missing argument, a value of
+the wrong type). Warnings of the library (its `forgetlab.*` loggers) are "warning: ..." lines.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import sys
 
@@ -33,6 +38,45 @@ app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
 probe.register(app)  # probe, probe-checkpoints
 
 
+def _show_version(value: bool) -> None:
+    if value:
+        from forgetlab import __version__
+
+        typer.echo(f"forgetlab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", is_eager=True, callback=_show_version, help="print the version"
+    ),
+) -> None:
+    """Fine-tune language models on sequences of tasks; measure what they forget."""
+
+
+class _WarningLines(logging.Handler):
+    """forgetlab's logged warnings as 'warning: ...' lines on the current stderr."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        typer.echo(f"warning: {record.getMessage()}", err=True)
+
+
+def _log_warnings() -> None:
+    log = logging.getLogger("forgetlab")
+    if not any(isinstance(h, _WarningLines) for h in log.handlers):
+        handler = _WarningLines(logging.WARNING)
+        log.addHandler(handler)
+
+
+def usage_line(e: typer.TyperException) -> str:
+    """A command-line usage error as one line, with where to find the right usage."""
+    message = " ".join(e.format_message().split())
+    ctx = getattr(e, "ctx", None)
+    where = ctx.command_path if ctx is not None else "forgetlab"
+    return f"{message} (see `{where} --help`)"
+
+
 def _terminate(signum, frame) -> None:
     raise Interrupted("SIGTERM", 143)
 
@@ -40,9 +84,10 @@ def _terminate(signum, frame) -> None:
 def main() -> None:
     """Entry point: user errors become one line on stderr and exit code 2; SIGINT (Ctrl-C)
     and SIGTERM stop a run resumably, with one line saying how to resume (exit 130 / 143)."""
+    _log_warnings()
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        app(standalone_mode=False)
+        code = app(standalone_mode=False, prog_name="forgetlab")
     except ForgetlabError as e:
         typer.echo(f"error: {e}", err=True)
         sys.exit(2)
@@ -53,10 +98,13 @@ def main() -> None:
     except (typer.Abort, KeyboardInterrupt):
         typer.echo("interrupted (SIGINT)", err=True)
         sys.exit(130)
-    except Exception as e:  # click usage errors come here with standalone_mode=False
-        import click
+    except typer.TyperException as e:  # typer's own (vendored) click: usage errors
+        from typer._click.exceptions import NoArgsIsHelpError
 
-        if isinstance(e, click.ClickException):
-            e.show()
-            sys.exit(2)
-        raise
+        if isinstance(e, NoArgsIsHelpError):  # bare `forgetlab`: the help, as --help would
+            typer.echo(e.format_message())
+            return
+        typer.echo(f"error: {usage_line(e)}", err=True)
+        sys.exit(2)
+    if isinstance(code, int) and code:  # typer returns a command's typer.Exit(code)
+        sys.exit(code)

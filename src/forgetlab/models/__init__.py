@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from forgetlab.models.batch import Batch, ModelOutput
 from forgetlab.models.classifier import ClassifierLearner
+from forgetlab.models.fit import check_fit
 from forgetlab.models.learner import Encoded, Learner
 from forgetlab.models.text_to_text import TextToTextLearner
 from forgetlab.models.zoo import describe, load, models, skeleton
@@ -43,6 +44,7 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
 
     torch.manual_seed(spec.seed)
     backbone, tokenizer, mode = load(spec.model)
+    check_fit(backbone, tokenizer, spec)  # the check `forgetlab validate` makes
     if mode == "text_to_text":
         learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
     else:

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from forgetlab.errors import ForgetlabError, SpecError
+from forgetlab.fileio import SPEC_LIMIT, read_input_file
 from forgetlab.registry import Registry
 
 if TYPE_CHECKING:
@@ -37,14 +38,21 @@ class ModelEntry:
     mode: str  # "classifier" | "text_to_text"
     help: str
     config: Callable[[], Any] | None = None  # the config of a pretrained model (no weights)
+    tokenizer: Callable[[], Any] | None = None  # its tokenizer (with `config`)
 
 
 models: Registry[ModelEntry] = Registry("model")
 
 
-def _register(name: str, mode: str, help: str, config: Callable[[], Any] | None = None):
+def _register(
+    name: str,
+    mode: str,
+    help: str,
+    config: Callable[[], Any] | None = None,
+    tokenizer: Callable[[], Any] | None = None,
+):
     def deco(fn):
-        models.register(name, help=help)(ModelEntry(fn, mode, help, config))
+        models.register(name, help=help)(ModelEntry(fn, mode, help, config, tokenizer))
         return fn
 
     return deco
@@ -72,11 +80,18 @@ def _minilm_config():
     return AutoConfig.from_pretrained(minilm_path())
 
 
+def _minilm_tokenizer():
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(minilm_path())
+
+
 @_register(
     "minilm",
     "classifier",
     "all-MiniLM-L6-v2, pretrained encoder (22.7M params), offline",
     config=_minilm_config,
+    tokenizer=_minilm_tokenizer,
 )
 def _minilm(spec: ModelSpec):
     from transformers import AutoModel, AutoTokenizer
@@ -154,8 +169,69 @@ def _is_causal(architectures: list[str] | None) -> bool:
     return any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures or [])
 
 
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt", ".pkl")
+NOT_WEIGHTS = ("training_args.bin", "optimizer.pt", "scheduler.pt", "rng_state.pth")
+
+
+def _read_json(folder: str, path: Path) -> dict:
+    text = read_input_file(path, f"model directory {folder!r}:", ForgetlabError, SPEC_LIMIT)
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as e:
+        raise ForgetlabError(f"model directory {folder!r}: {path.name} is not JSON ({e})") from None
+    if not isinstance(data, dict):
+        raise ForgetlabError(f"model directory {folder!r}: {path.name} is not a JSON object")
+    return data
+
+
+def _check_safetensors(folder: str, path: Path) -> None:
+    """Read the header of a .safetensors file: a truncated or corrupt file fails here."""
+    from safetensors import SafetensorError, safe_open
+
+    try:
+        with safe_open(str(path), framework="numpy") as f:
+            f.keys()
+    except (SafetensorError, OSError) as e:
+        reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise ForgetlabError(
+            f"model directory {folder!r}: {path.name} is truncated or corrupt ({reason}); "
+            "copy or save the model again"
+        ) from None
+
+
+def check_local_model(spec: ModelSpec, path: Path, config: dict) -> None:
+    """Refuse, with one line naming the folder, what a local model folder would do wrong when
+    loaded: run custom code without `trust_remote_code`, unpickle weights without
+    `allow_pickle`, or read a truncated safetensors file."""
+    name = spec.name
+    tok_cfg = path / "tokenizer_config.json"
+    custom = ["config.json"] if config.get("auto_map") else []
+    if tok_cfg.is_file() and _read_json(name, tok_cfg).get("auto_map"):
+        custom.append(tok_cfg.name)
+    if custom and not spec.trust_remote_code:
+        raise ForgetlabError(
+            f"model directory {name!r}: {' and '.join(custom)} "
+            f"{'name' if len(custom) > 1 else 'names'} custom code (auto_map), which runs only "
+            "with model.trust_remote_code = true; set it only if you trust the folder's code"
+        )
+    files = sorted(p for p in path.iterdir() if p.is_file())
+    safetensors = [p for p in files if p.suffix == ".safetensors"]
+    pickles = [p for p in files if p.suffix in PICKLE_SUFFIXES and p.name not in NOT_WEIGHTS]
+    if not safetensors and pickles and not spec.allow_pickle:
+        raise ForgetlabError(
+            f"model directory {name!r} has only pickle weights ({pickles[0].name}), which can "
+            "run code when loaded; convert them to safetensors (model.safetensors), or set "
+            "model.allow_pickle = true if you trust the folder"
+        )
+    if not safetensors and not pickles:
+        raise ForgetlabError(f"model directory {name!r} has no weights (model.safetensors)")
+    for f in safetensors:
+        _check_safetensors(name, f)
+
+
 def describe(spec: ModelSpec) -> tuple[str, str]:
-    """(mode, where) for a model spec without loading weights: resolves names and directories."""
+    """(mode, where) for a model spec without loading weights: resolves names and directories
+    and checks a local folder (`check_local_model`)."""
     if spec.name in models:
         entry = models.get(spec.name)
         return (spec.mode if spec.mode != "auto" else entry.mode), "registered"
@@ -164,16 +240,14 @@ def describe(spec: ModelSpec) -> tuple[str, str]:
     if looks_local and not path.exists():
         raise ForgetlabError(f"model directory {spec.name!r} does not exist")
     if path.exists():
+        if not path.is_dir():
+            raise ForgetlabError(f"model {spec.name!r} is a file; give the model's directory")
         cfg = path / "config.json"
         if not cfg.is_file():
             raise ForgetlabError(f"model directory {spec.name!r} has no config.json")
-        try:
-            archs = json.loads(cfg.read_text()).get("architectures")
-        except (json.JSONDecodeError, UnicodeDecodeError) as e:
-            raise ForgetlabError(
-                f"model directory {spec.name!r}: config.json is not JSON ({e})"
-            ) from None
-        mode = "text_to_text" if _is_causal(archs) else "classifier"
+        config = _read_json(spec.name, cfg)
+        check_local_model(spec, path, config)
+        mode = "text_to_text" if _is_causal(config.get("architectures")) else "classifier"
         return (spec.mode if spec.mode != "auto" else mode), "local"
     if "/" not in spec.name:
         from forgetlab.registry import did_you_mean
@@ -207,8 +281,29 @@ def build_registered(spec: ModelSpec) -> tuple[Any, Any]:
     return backbone, tok
 
 
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def _load_failure(spec: ModelSpec, e: BaseException) -> ForgetlabError:
+    """One line for what transformers raised while loading `spec.name`."""
+    reason = _first_line(e)
+    if "custom code" in reason or "trust_remote_code" in reason:
+        reason = (
+            "it needs custom code, which runs only with model.trust_remote_code = true; set it "
+            "only if you trust that code"
+        )
+    elif "safetensors" in reason and not spec.allow_pickle:
+        reason += " (pickle weights are loaded only with model.allow_pickle = true)"
+    return ForgetlabError(f"cannot load model {spec.name!r}: {reason}")
+
+
 def load(spec: ModelSpec) -> tuple[Any, Any, str]:
-    """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes."""
+    """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes.
+    Weights come from safetensors files only, unless `model.allow_pickle` is set."""
+    from safetensors import SafetensorError
+
     mode, where = describe(spec)
     if where == "registered":
         backbone, tok = build_registered(spec)
@@ -222,33 +317,41 @@ def load(spec: ModelSpec) -> tuple[Any, Any, str]:
             mode = "text_to_text" if _is_causal(archs) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
         tok = AutoTokenizer.from_pretrained(spec.name, **kw)
-        return auto.from_pretrained(spec.name, **kw), tok, mode
-    except OSError as e:
-        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-        raise ForgetlabError(f"cannot load model {spec.name!r}: {first}") from None
+        # use_safetensors=True: never fall back to unpickling pytorch_model.bin
+        use_safetensors = None if spec.allow_pickle else True
+        backbone = auto.from_pretrained(spec.name, use_safetensors=use_safetensors, **kw)
+        return backbone, tok, mode
+    except (OSError, ValueError, SafetensorError) as e:
+        raise _load_failure(spec, e) from None
 
 
-def skeleton(spec: ModelSpec):
-    """The backbone with its weights on the meta device (no memory, no download of weights),
-    for checks at `forgetlab validate`; None when even the config cannot be had offline."""
+def skeleton(spec: ModelSpec) -> tuple[Any, Any] | None:
+    """(backbone with its weights on the meta device, tokenizer or None): no memory, no
+    download of weights, for checks at `forgetlab validate`; None when even the config cannot
+    be had offline."""
     import torch
-    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM
+    from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     mode, where = describe(spec)
+    kw = dict(revision=spec.revision, trust_remote_code=spec.trust_remote_code)
     with torch.device("meta"):
         if where == "registered":
             entry = models.get(spec.name)
             if entry.config is None:
-                return build_registered(spec)[0]
-            config = entry.config()
+                return build_registered(spec)
+            config, tok = entry.config(), entry.tokenizer() if entry.tokenizer else None
         else:
             try:
-                config = AutoConfig.from_pretrained(
-                    spec.name, revision=spec.revision, trust_remote_code=spec.trust_remote_code
-                )
+                config = AutoConfig.from_pretrained(spec.name, **kw)
             except OSError:
                 return None
+            except ValueError as e:
+                raise _load_failure(spec, e) from None
+            try:
+                tok = AutoTokenizer.from_pretrained(spec.name, **kw)
+            except (OSError, ValueError):
+                tok = None  # not cached offline: the run checks it once loaded
         if mode == "auto":
             mode = "text_to_text" if _is_causal(config.architectures) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
-        return auto.from_config(config)
+        return auto.from_config(config), tok

@@ -30,6 +30,7 @@ import torch
 
 from forgetlab.errors import ForgetlabError, RunDirError
 from forgetlab.fileio import atomic_write
+from forgetlab.output_paths import check_output_dir
 from forgetlab.probing.cka import linear_cka
 from forgetlab.probing.features import FeatureBlock
 from forgetlab.probing.prober import Prober, best_layer_index, finite_or_none, stage_tag
@@ -89,6 +90,9 @@ def probe_run(
     run_dir = Path(run_dir)
     if not (run_dir / "spec.toml").is_file():
         raise RunDirError(f"{str(run_dir)!r} is not a run directory (no spec.toml)")
+    out = check_output_dir(
+        Path(out) if out is not None else run_dir / "probing", home=run_dir / "probing"
+    )
     spec = load_spec(run_dir / "spec.toml", overrides)
     ckpts = checkpoint_stages(run_dir)
     if not ckpts:
@@ -98,7 +102,6 @@ def probe_run(
         )
     results_file = run_dir / "results.json"
     R = json.loads(results_file.read_text())["accuracy_matrix"] if results_file.is_file() else None
-    out = Path(out) if out is not None else run_dir / "probing"
     stream = build_experiment_stream(spec)
     learner = build_learner(spec, stream)  # seeded: the run's initial model
     device = _device(spec.train.device)
@@ -157,7 +160,7 @@ def probe_checkpoints(spec, checkpoints: list[str], out: Path) -> CheckpointProb
 
     if not checkpoints:
         raise ForgetlabError("probe-checkpoints: name at least one --checkpoint")
-    out = Path(out)
+    out = check_output_dir(Path(out))
     stream = build_experiment_stream(spec)
     T, final = len(stream.tasks), len(stream.tasks) - 1  # probes see every class
     device = _device(spec.train.device)

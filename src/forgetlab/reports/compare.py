@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure as MplFigure
 
+from forgetlab.output_paths import check_report_file
 from forgetlab.reports.figures_run import annotate_matrix, matrix_rows, task_colors
 from forgetlab.reports.page import Figure, Page, Section, Table, render_figure, write_pages
 from forgetlab.reports.run_data import RunData, short_task_labels
@@ -150,4 +151,5 @@ def compare_page(runs: list[RunData]) -> Page:
 
 
 def write_compare_report(runs: list[RunData], out: str | Path) -> Path:
+    check_report_file(Path(out))  # a comparison belongs to no run: outside them all
     return write_pages([compare_page(runs)], Path(out))

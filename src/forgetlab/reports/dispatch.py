@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from forgetlab.errors import RunDirError
+from forgetlab.output_paths import check_report_file
 from forgetlab.reports.page import Page, slugify, write_pages
 from forgetlab.reports.run_data import load_run
 from forgetlab.reports.run_report import run_page, write_run_report
@@ -34,6 +35,13 @@ def report_kind(path: Path) -> str:
 def write_reports(dirs: list[Path], out: Path | None = None) -> list[Path]:
     """One report per directory, or with `out` and several directories one combined page."""
     kinds = [report_kind(Path(d)) for d in dirs]  # check every directory before writing
+    # and every output path, so that nothing is written if one is bad. A run's own report may
+    # go inside it; a page of several runs goes outside every run.
+    if out is None:
+        for d in dirs:
+            check_report_file(Path(d) / "report.html", sources=[d])
+    else:
+        check_report_file(Path(out), sources=dirs if len(dirs) == 1 else [])
     if out is None or len(dirs) == 1:
         writers = {"run": write_run_report, "sweep": write_sweep_report}
         return [writers[k](d, out) for k, d in zip(kinds, dirs)]

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from forgetlab.output_paths import check_report_file
 from forgetlab.reports import figures_run
 from forgetlab.reports.figures_probe import main_kind, old_task_mean, probing_figures, seq
 from forgetlab.reports.page import Code, Page, Section, Table, Text, fmt, write_pages
@@ -270,4 +271,5 @@ def run_page(run: RunData, slug: str = "") -> Page:
 def write_run_report(run_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write RUN_DIR/report.html (or `out`) and its PNGs under figures/; return the HTML path."""
     run = load_run(run_dir)
-    return write_pages([run_page(run)], Path(out) if out else run.path / "report.html")
+    out = check_report_file(Path(out) if out else run.path / "report.html", sources=[run.path])
+    return write_pages([run_page(run)], out)

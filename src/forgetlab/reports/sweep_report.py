@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from forgetlab.errors import ForgetlabError, RunDirError
+from forgetlab.output_paths import check_report_file
 from forgetlab.reports.figures_sweep import axis_figure, order_figure, tradeoff_figure
 from forgetlab.reports.page import Link, Page, Section, Table, Text, fmt, write_pages
 from forgetlab.reports.sweep_stats import (
@@ -168,4 +169,5 @@ def load_sweep_page(sweep_dir: str | Path, link_base: Path, slug: str = "") -> P
 def write_sweep_report(sweep_dir: str | Path, out: str | Path | None = None) -> Path:
     """Write SWEEP_DIR/report.html (or `out`) and its PNGs under figures/; return the path."""
     out = Path(out) if out else Path(sweep_dir) / "report.html"
+    check_report_file(out, sources=[Path(sweep_dir)])
     return write_pages([load_sweep_page(sweep_dir, out.parent)], out)

@@ -1,8 +1,8 @@
 """What protects the user's files around a run directory.
 
-- A run directory carries a marker file (`.forgetlab-run`; sweeps `.forgetlab-sweep`):
-  only a directory with a marker is ever replaced (`--overwrite`), and no new run is
-  created inside one.
+- A run directory carries a marker file (`.forgetlab-run`; sweeps `.forgetlab-sweep`; see
+  `forgetlab.output_paths`, which also recognises runs written before the marker existed):
+  only a run directory is ever replaced (`--overwrite`), and no new run is created inside one.
 - `--overwrite` never deletes first: the old directory is set aside (renamed to a hidden
   sibling), the new run starts in its place, and the old one is removed only once the new
   run has finished a stage; if the new run fails before that, the old one is put back.
@@ -21,23 +21,20 @@ import shutil
 from pathlib import Path
 
 from forgetlab.errors import RunDirError
+from forgetlab.output_paths import RUN_MARKER, is_run_dir, is_sweep_dir
 
-RUN_MARKER = ".forgetlab-run"
-SWEEP_MARKER = ".forgetlab-sweep"
 LOCK = ".forgetlab.lock"
-MARKERS = (RUN_MARKER, SWEEP_MARKER)
 
 
-def marked(path: Path, marker: str | None = None) -> bool:
-    """Whether `path` is a forgetlab run (or sweep, or the given kind) directory."""
-    names = (marker,) if marker else MARKERS
-    return any((Path(path) / m).is_file() for m in names)
+def marked(path: Path, marker: str = RUN_MARKER) -> bool:
+    """Whether `path` is a forgetlab run (or, with SWEEP_MARKER, sweep) directory."""
+    return is_run_dir(Path(path)) if marker == RUN_MARKER else is_sweep_dir(Path(path))
 
 
 def enclosing_run(path: Path) -> Path | None:
     """The run directory `path` lies inside (not counting `path` itself), if any."""
     for parent in Path(path).resolve().parents:
-        if (parent / RUN_MARKER).is_file():
+        if is_run_dir(parent):
             return parent
     return None
 

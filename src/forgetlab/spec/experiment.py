@@ -17,10 +17,11 @@ import tomli_w
 from pydantic import Field, ValidationError, create_model, field_validator
 
 from forgetlab.errors import SpecError
+from forgetlab.fileio import SPEC_LIMIT, read_input_file
 from forgetlab.methods import methods
 from forgetlab.methods.full import FullSpec
 from forgetlab.observers import observers, spec_sections
-from forgetlab.spec.base import SpecModel
+from forgetlab.spec.base import SafeName, SpecModel
 from forgetlab.spec.errors import format_validation_error
 from forgetlab.spec.paths import set_path
 from forgetlab.strategies import strategies
@@ -64,6 +65,11 @@ class ModelSpec(SpecModel):
     )
     revision: str | None = Field(None, description="hub revision (branch, tag or commit)")
     trust_remote_code: bool = Field(False, description="run model code from the hub (unsafe)")
+    allow_pickle: bool = Field(
+        False,
+        description="load a local folder or hub model that has only pickle weights "
+        "(pytorch_model.bin); unpickling can run code, so convert to safetensors when you can",
+    )
     config_overrides: dict[str, int | float | str | bool] | None = Field(
         None, description="config fields of a tiny registered model, e.g. {n_layer = 4}"
     )
@@ -111,7 +117,9 @@ class _Experiment(SpecModel):
     """The fixed sections; the observers' tables (eval, log, probe, ...) are added from the
     observer registry below, so a new observer brings its own table."""
 
-    name: str = Field("experiment", description="names the run directory")
+    name: SafeName = Field(
+        "experiment", description="names the run directory (letters, digits, '-', '_', '.')"
+    )
     seed: int = Field(0, ge=0, lt=2**32, description="training seed (model init, shuffling)")
     model: ModelSpec = ModelSpec()
     stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
@@ -151,15 +159,51 @@ ExperimentSpec = create_model(
 )
 
 
+MAX_DEPTH = 32  # tables and arrays inside each other; real specs use 4 or 5
+
+
+def too_deep(value: Any, limit: int = MAX_DEPTH) -> bool:
+    """True if `value` nests dicts/lists more than `limit` deep (checked without recursion)."""
+    stack = [(value, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list, tuple)):
+            if depth >= limit:
+                return True
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)
+    return False
+
+
+class NestingError(SpecError):
+    """TOML nested deeper than MAX_DEPTH."""
+
+
+def parse_toml(text: str, source: str) -> dict:
+    """TOML text -> dict; SpecError naming `source` if it is invalid or nested too deeply
+    (the parser recurses: thousands of nested arrays would be a RecursionError)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SpecError(f"{source} is not valid TOML: {e}") from None
+    except RecursionError:
+        data = None
+    if data is None or too_deep(data):
+        raise NestingError(f"{source} nests tables or arrays more than {MAX_DEPTH} deep")
+    return data
+
+
 def parse_override(item: str) -> tuple[list[str], Any]:
     """'train.lr=3e-5' -> (['train', 'lr'], 3e-05); values are TOML, else plain strings."""
     if "=" not in item:
         raise SpecError(f"--set {item!r}: expected KEY=VALUE, e.g. train.lr=3e-5")
     key, raw = item.split("=", 1)
     try:
-        value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw
+        value = parse_toml(f"v = {raw}", f"--set {key.strip()}")["v"]
+    except NestingError:
+        raise
+    except SpecError:
+        value = raw  # not TOML: a plain string
     return key.strip().split("."), value
 
 
@@ -175,19 +219,10 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
-def read_toml(path: Path) -> dict:
-    try:
-        text = Path(path).read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        raise SpecError(f"spec file {str(path)!r} does not exist") from None
-    except UnicodeDecodeError:
-        raise SpecError(f"spec file {str(path)!r} is not UTF-8 text") from None
-    except OSError as e:
-        raise SpecError(f"spec file {str(path)!r} cannot be read: {e.strerror}") from None
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
-        raise SpecError(f"spec file {str(path)!r} is not valid TOML: {e}") from None
+def read_toml(path: Path, what: str = "spec file") -> dict:
+    """A TOML file (a regular file of bounded size, see `read_input_file`) as a dict."""
+    text = read_input_file(path, what, SpecError, SPEC_LIMIT)
+    return parse_toml(text, f"{what} {str(path)!r}")
 
 
 def _absolute_paths(data: dict, base: Path) -> dict:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections import deque
 from pathlib import Path
 
-from forgetlab.errors import RunDirError
+from forgetlab.errors import RunDirError, SpecError
 from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
 from forgetlab.runs import guard
-from forgetlab.spec import dump_spec, tomllib
+from forgetlab.spec import dump_spec, read_toml, tomllib
 from forgetlab.sweeps.aggregate import Sweep, load_sweep
 from forgetlab.sweeps.index import (
     CellRecord,
@@ -41,7 +41,12 @@ def prepare_dir(root: Path, spec: SweepSpec) -> None:
     """Create the sweep directory, or check that an existing one holds this same sweep."""
     stored = root / SWEEP_FILE
     if stored.is_file():
-        old = tomllib.loads(stored.read_text())
+        try:
+            old = read_toml(stored, what="sweep file")
+        except SpecError as e:
+            raise RunDirError(
+                f"sweep directory {str(root)!r} cannot be resumed: {e}; choose another --out"
+            ) from None
         old.pop("backend", None)
         if old != tomllib.loads(dump_sweep(spec, with_backend=False)):
             raise RunDirError(

@@ -24,7 +24,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from forgetlab.errors import SpecError
 from forgetlab.registry import did_you_mean
 from forgetlab.spec import _absolute_paths, _finite, read_toml
-from forgetlab.spec.base import SpecModel
+from forgetlab.spec.base import SafeName, SpecModel
 
 AxisValues = Annotated[list[Any], Field(min_length=1)]
 
@@ -52,7 +52,9 @@ def flatten_axes(table: dict, prefix: str = "") -> dict[str, Any]:
 
 
 class SweepSpec(SpecModel):
-    name: str = Field("sweep", description="names the sweep directory (default: the file name)")
+    name: SafeName = Field(
+        "sweep", description="names the sweep directory (default: the file name)"
+    )
     base: dict[str, Any] = Field(description="experiment spec: a TOML path or an inline table")
     axes: dict[str, AxisValues] = Field(
         default_factory=dict, description="dotted spec field -> list of values (grid)"
@@ -156,7 +158,7 @@ def sweep_from_dict(data: dict, folder: Path, source: str = "sweep") -> SweepSpe
 def load_sweep_spec(path: str | Path, backend: dict | None = None) -> SweepSpec:
     """Read a sweep TOML; `backend` (e.g. {"workers": 2}) overrides its [backend] fields."""
     path = Path(path)
-    data = read_toml(path)
+    data = read_toml(path, what="sweep file")
     data.setdefault("name", path.stem)
     if backend:
         data["backend"] = {**data.get("backend", {}), **backend}
