@@ -25,14 +25,14 @@ from forgetlab.models import build_learner
 from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
 from forgetlab.runs import resume as resume_state
-from forgetlab.runs.device import pick_device
 from forgetlab.runs.provenance import git_info, versions
 from forgetlab.runs.schema import ModelInfo, ResultsFile, StageRecord
 from forgetlab.runs.scores import nan_to_none, score_rows
-from forgetlab.runs.store import RunStore, default_run_dir
+from forgetlab.runs.store import NullStore, RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
+from forgetlab.train.distributed import Dist
 from forgetlab.train.encode import EncodeCache
 from forgetlab.train.stream import StageResult, train_stream
 from forgetlab.validate import check_parts
@@ -47,7 +47,7 @@ class Run:
     """What `run` returns: the run directory and its parsed results.json."""
 
     run_dir: Path
-    results: ResultsFile
+    results: ResultsFile  # None in the non-main processes of a distributed run
 
     @property
     def accuracy_matrix(self) -> np.ndarray:
@@ -73,7 +73,9 @@ def run(
     """Train `spec`'s learner through its stream; write and return the results (and
     report.html unless `report` is False). `spec_path`: the file the spec came from, which
     `overwrite` never replaces (nor the spec's data files)."""
-    store = RunStore(Path(out) if out is not None else default_run_dir(spec.name))
+    dist = Dist.current()
+    root = dist.broadcast(str(out) if out is not None else str(default_run_dir(spec.name)))
+    store = RunStore(Path(root)) if dist.main else NullStore(Path(root))
     protect = (*input_paths(spec), *([Path(spec_path)] if spec_path else []))
     return Session(spec, store, progress, report).start(overwrite, protect)
 
@@ -108,7 +110,8 @@ def resume(run_dir: str | Path, progress: bool = False, report: bool | None = No
         if status == "complete":
             raise RunDirError(f"run {str(root)!r} is already complete; nothing to resume")
     spec = load_spec(root / "spec.toml")
-    return Session(spec, RunStore(root), progress, report).resume()
+    store = RunStore(root) if Dist.current().main else NullStore(root)
+    return Session(spec, store, progress, report).resume()
 
 
 class Session:
@@ -118,16 +121,19 @@ class Session:
         self, spec: ExperimentSpec, store: RunStore, progress: bool, report: bool | None
     ) -> None:
         self.t_start = time.perf_counter()
-        self.spec, self.store, self.progress = spec, store, progress
-        self.report = REPORT_BY_DEFAULT if report is None else report
+        self.dist = Dist.current()  # several processes under `accelerate launch`
+        self.spec, self.store = spec, store
+        self.progress = progress and self.dist.main
+        self.report = (REPORT_BY_DEFAULT if report is None else report) and self.dist.main
         self.stream = build_experiment_stream(spec)
         self.learner = build_learner(spec, self.stream)
-        self.device = pick_device(spec.train.device)
+        self.device = self.dist.device(spec.train.device)
         self.learner.to(self.device)
         self.strategies = build_strategies(spec.strategy)
         check_parts(spec, self.learner.mode, self.stream.scenario)
         env = ObserverEnv(self.stream, self.learner, self.device, store.root)
-        self.observers = build_observers(spec, env)  # before any file: a missing tracker fails
+        # before any file: a missing tracker fails; only the main process observes and writes
+        self.observers = build_observers(spec, env) if self.dist.main else []
         self.encode = EncodeCache(self.learner)
         self.total_params = sum(p.numel() for p in self.learner.parameters())
         self.provenance = {"versions": versions(), "git": git_info()}  # once per run
@@ -195,6 +201,7 @@ class Session:
                     start=start,
                     touched=self.touched,
                     progress=bar,
+                    dist=self.dist,
                 )
                 for result in stages:
                     self._record(result)
@@ -225,8 +232,9 @@ class Session:
             from forgetlab.reports import write_run_report  # matplotlib: only when needed
 
             write_run_report(self.store.root)
-        resume_state.clear(self.store.root)
-        return Run(self.store.root, final)
+        if self.dist.main:
+            resume_state.clear(self.store.root)
+        return Run(self.store.root, final if self.dist.main else None)
 
     def _record(self, result: StageResult) -> None:
         self.touched = result.touched
@@ -238,6 +246,8 @@ class Session:
         self.results_so_far.append(result)
 
     def _save_resume_state(self, stage: int) -> None:
+        if not self.dist.main:
+            return
         payload = {
             "spec": self.spec.model_dump(mode="json"),
             "task_hashes": self.task_hashes,

@@ -39,4 +39,5 @@ def run_cmd(
     else:
         resolved = load_spec(spec, set_)
         result = run(resolved, out=out, overwrite=overwrite, progress=not quiet, spec_path=spec)
-    show_results(result.results, result.run_dir)
+    if result.results is not None:  # the main process of a distributed run prints
+        show_results(result.results, result.run_dir)

@@ -119,3 +119,32 @@ class RunStore:
             shutil.rmtree(final)
         os.replace(tmp, final)
         return final
+
+
+class NullStore(RunStore):
+    """The run directory as seen by a non-main process of a distributed run: it reads
+    (resume state) but never writes; the main process owns every file."""
+
+    def create(self, overwrite: bool, protect: tuple[Path, ...] = ()) -> None:
+        self.aside = None
+
+    def lock(self) -> None:
+        pass
+
+    def commit(self) -> None:
+        pass
+
+    def rollback(self) -> None:
+        pass
+
+    def write_spec(self, toml_text: str) -> None:
+        pass
+
+    def write_results(self, results) -> None:
+        pass
+
+    def write_scores(self, rows: list[tuple]) -> None:
+        pass
+
+    def save_checkpoint(self, learner, tag: str, manifest: dict, names=None) -> Path:
+        return self.root / "checkpoints" / tag

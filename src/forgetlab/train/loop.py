@@ -24,6 +24,7 @@ from transformers import get_linear_schedule_with_warmup
 from forgetlab.errors import ForgetlabError
 from forgetlab.seeding import derived_rng
 from forgetlab.strategies.base import Strategy, TaskContext
+from forgetlab.train.distributed import Dist
 from forgetlab.train.precision import Precision
 
 
@@ -46,6 +47,7 @@ class StageStats:
 
 
 SYNC_EVERY = 25  # steps between reads of the loss on an accelerator
+SINGLE = Dist()  # one process
 
 
 def _check_finite(loss: float, stage: int, step: int) -> None:
@@ -115,12 +117,14 @@ def train_stage(
     strategies: list[Strategy],
     progress=None,
     on_log: Callable[[int, dict], None] | None = None,
+    dist: Dist = SINGLE,
 ) -> StageStats:
     """Train `ctx.learner` on task `ctx.stage` (in place) and return what it cost.
 
     `ctx.rng` shuffles the task's data; strategy i hooks see a context whose `rng` is its
     own, derived from (seed, stage, i). `on_log(step, values)` gets the mean loss, the lr and
-    tokens/s every `train.log_every` optimizer steps."""
+    tokens/s every `train.log_every` optimizer steps. With `dist` (several processes), each
+    computes its share of every batch and the gradients are summed before the step."""
     spec, learner = ctx.train, ctx.learner
     bar = progress if progress is not None else _Silent()
     t0 = time.perf_counter()
@@ -192,12 +196,17 @@ def train_stage(
         if steps >= total_steps:
             break
         for items in first if epoch == 0 else epoch_batches():
-            micros = _split(items, spec.grad_accum)
-            if len(micros) == 1:
+            micros = _split(items, spec.grad_accum * dist.world)
+            if len(micros) == 1 and not dist.active:
                 loss = micro_step(micros[0], None)
             else:
                 sizes = [_loss_size(learner, m) for m in micros]
-                loss = sum(micro_step(m, n / sum(sizes)) for m, n in zip(micros, sizes))
+                mine = dist.my_share(list(zip(micros, sizes)))
+                loss = torch.zeros((), device=ctx.device)
+                for m, n in mine:
+                    loss = loss + micro_step(m, n / sum(sizes))
+                dist.sum_gradients(params)
+                loss = dist.sum(loss)
             amp.unscale(opt)
             if spec.max_grad_norm > 0:
                 torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm)

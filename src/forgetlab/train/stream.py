@@ -27,8 +27,9 @@ from forgetlab.observers.base import Observer, StageView
 from forgetlab.seeding import stage_seed
 from forgetlab.strategies.base import Strategy, TaskContext
 from forgetlab.train.batching import make_batches
+from forgetlab.train.distributed import Dist
 from forgetlab.train.encode import EncodeCache
-from forgetlab.train.loop import StageStats, train_stage
+from forgetlab.train.loop import SINGLE, StageStats, train_stage
 
 
 @dataclass(frozen=True)
@@ -128,6 +129,7 @@ def train_stream(
     start: int = 0,
     touched: frozenset[str] = frozenset(),
     progress=None,
+    dist: Dist = SINGLE,
 ) -> Iterator[StageResult]:
     """Yield stage -1 (when `start` is 0) and then every stage from `start` on, each after
     its training and its observers. `touched`: parameters trained before `start`."""
@@ -163,7 +165,7 @@ def train_stream(
             for obs in observers:
                 obs.on_train_log(stage, step, values)
 
-        stats = train_stage(ctx, strategies, progress, on_log)
+        stats = train_stage(ctx, strategies, progress, on_log, dist)
         touched = touched | stats.trained
         records, seconds = _observe(list(observers), "after_stage", view(stage, stats))
         yield StageResult(stage, stats, records, seconds, touched)
