@@ -106,7 +106,7 @@ def infer(
     two random halves of `validation` are tested against each other, which must not be
     significant. Writes OUT/results.json, features.csv and report.html unless `write` is
     False; nothing is written when an input is bad."""
-    from forgetlab.inference.loading import load_model, read_examples
+    from forgetlab.inference.loading import check_adapter, load_model, model_mode, read_examples
 
     t0 = time.time()
     perturbations = _check_perturbations(perturbations)
@@ -115,10 +115,10 @@ def infer(
     if suspect is None and not false_positive:
         raise DataError("suspect: a suspect set is required (or use the false-positive mode)")
     out_dir = _out_dir(out, overwrite) if write else None
-    from forgetlab.models.zoo import describe
-    from forgetlab.spec.experiment import ModelSpec
-
-    labelled = describe(ModelSpec(name=model))[0] == "classifier"
+    labelled = model_mode(model) == "classifier"
+    adapter = check_adapter(adapter) if adapter is not None else None
+    if reference is not None and (labelled or model_mode(reference) != "causal"):
+        raise DataError("reference: a reference model works with causal LMs only")
 
     def items(source, what: str) -> list:
         if isinstance(source, (str, Path)):
@@ -134,7 +134,7 @@ def infer(
         resolve_sizes(sizes, n, n)
     else:
         resolve_sizes(sizes, len(sus_items), len(val_items))
-    net, tok = load_model(model, Path(adapter) if adapter else None, init_seed)
+    net, tok = load_model(model, adapter, init_seed)
     ref = load_model(reference, None, init_seed) if reference else None
     kw = dict(seed=seed, perturbations=perturbations, reference=ref)
     kw.update(batch_size=batch_size, max_length=max_length)

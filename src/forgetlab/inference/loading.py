@@ -71,6 +71,19 @@ def _classifier_source(name: str, spec) -> str:
     )
 
 
+def model_mode(name: str) -> str:
+    """'classifier' or 'causal' for a model name, without loading weights; a name that is
+    unknown, or an encoder without a classification head, is a one-line error."""
+    from forgetlab.models.zoo import describe
+    from forgetlab.spec.experiment import ModelSpec
+
+    spec = ModelSpec(name=name)
+    if describe(spec)[0] == "classifier":
+        _classifier_source(name, spec)
+        return "classifier"
+    return "causal"
+
+
 def load_model(name: str, adapter: Path | None = None, init_seed: int = 0):
     """(model, tokenizer) of a causal LM or sequence classifier, with a peft adapter on top."""
     import torch
@@ -97,9 +110,16 @@ def load_model(name: str, adapter: Path | None = None, init_seed: int = 0):
     return model.eval(), tokenizer
 
 
-def _with_adapter(model, adapter: Path):
+def check_adapter(adapter: Path) -> Path:
+    """`adapter` if it is a peft adapter directory, else a one-line error."""
+    adapter = Path(adapter)
     if not (adapter / "adapter_config.json").is_file():
         raise ForgetlabError(f"adapter {str(adapter)!r} has no adapter_config.json")
+    return adapter
+
+
+def _with_adapter(model, adapter: Path):
+    check_adapter(adapter)
     from peft import PeftModel
 
     try:

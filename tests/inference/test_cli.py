@@ -1,0 +1,138 @@
+"""`forgetlab infer` end to end on a saved fine-tuned tiny-gpt2, and its bad-input lines."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import cli, write_jsonl
+from tests.inference.conftest import gloss_sets, tiny_gpt2, trained_on_a
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory) -> dict[str, Path]:
+    """A saved model trained on A, and A / B (never trained on) as JSONL."""
+    root = tmp_path_factory.mktemp("infer")
+    model, tok = trained_on_a(0)
+    model.save_pretrained(root / "model")
+    tok.save_pretrained(root / "model")
+    a, b, _ = gloss_sets()
+    return {
+        "model": root / "model",
+        "a": write_jsonl(root / "a.jsonl", [{"text": t} for t in a]),
+        "b": write_jsonl(root / "b.jsonl", [{"text": t} for t in b]),
+        "root": root,
+    }
+
+
+def test_infer_end_to_end(files, capsys):
+    out = files["root"] / "di"
+    code, stdout, err = cli(
+        capsys, "infer", "--model", str(files["model"]), "--suspect", str(files["a"]),
+        "--validation", str(files["b"]), "--out", str(out), "--reference", "tiny-gpt2",
+        "--splits", "4",
+    )  # fmt: skip
+    assert code == 0, err
+    assert stdout.splitlines()[0].startswith("TRAINED ON") and "at 20 examples" in stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["verdict"]["trained"] and results["verdict"]["p_value"] < 0.05
+    assert [r["size"] for r in results["sizes"]] == [10, 20]  # 40 per set: 2 x 20 fit
+    assert len(results["sizes"][0]["split_p_values"]) == 4
+    assert results["auc"]["ref_diff"] < 0.3 and results["reference"] == "tiny-gpt2"
+    assert results["versions"]["torch"] and results["suspect_file"] == str(files["a"])
+    rows = list(csv.DictReader((out / "features.csv").open()))
+    assert len(rows) == 80 and {r["set"] for r in rows} == {"suspect", "validation"}
+    assert rows[0]["text"] == gloss_sets()[0][0] and "synonym_diff" in rows[0]
+    html = (out / "report.html").read_text()
+    assert "Dataset inference" in html and "data:image/png;base64," in html
+    assert (out / "figures" / "p_values.png").is_file()
+
+
+def test_false_positive_mode_is_not_significant(files, capsys):
+    out = files["root"] / "fp"
+    code, stdout, err = cli(
+        capsys, "infer", "--model", str(files["model"]), "--validation", str(files["b"]),
+        "--false-positive", "--out", str(out),
+    )  # fmt: skip
+    assert code == 0, err
+    assert stdout.startswith("calibrated (no false positive)")
+    results = json.loads((out / "results.json").read_text())
+    assert results["false_positive"] and results["n_suspect"] == results["n_validation"] == 20
+    assert not results["verdict"]["trained"]
+
+
+def test_adapter_on_a_registered_model(files, capsys):
+    """--adapter: a peft LoRA saved on tiny-gpt2 built with --init-seed (as a run would)."""
+    from peft import LoraConfig, get_peft_model
+
+    model, _ = tiny_gpt2(3)
+    lora = get_peft_model(
+        model, LoraConfig(r=2, target_modules=["c_attn"], init_lora_weights=False)
+    )
+    lora.save_pretrained(files["root"] / "adapter")
+    out = files["root"] / "ad"
+    code, stdout, err = cli(
+        capsys, "infer", "--model", "tiny-gpt2", "--init-seed", "3", "--adapter",
+        str(files["root"] / "adapter"), "--suspect", str(files["a"]), "--validation",
+        str(files["b"]), "--out", str(out), "--size", "10", "--splits", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert results["adapter"].endswith("adapter") and [r["size"] for r in results["sizes"]] == [10]
+
+
+def _bad(tmp: Path) -> dict[str, Path]:
+    tmp.mkdir(exist_ok=True)
+    return {
+        "empty": write_jsonl(tmp / "empty.jsonl", []),
+        "few": write_jsonl(tmp / "few.jsonl", [{"text": f"text {i}"} for i in range(12)]),
+        "notjson": Path(tmp / "bad.jsonl"),
+        "notext": write_jsonl(tmp / "notext.jsonl", [{"sentence": "a"}]),
+    }
+
+
+@pytest.mark.parametrize(
+    "case, expected",
+    [
+        ("missing", "does not exist"),
+        ("empty", "has no examples"),
+        ("notjson", ":2: not JSON"),
+        ("notext", ":1: expected an object with a string 'text' field"),
+        ("few", "too few examples: 12 suspect and 40 validation"),
+        ("model", "unknown model 'tiny-gtp2': did you mean 'tiny-gpt2'?"),
+        ("encoder", "model 'tiny-bert' is an encoder without a classification head"),
+        ("size", "too few examples for sample size 30"),
+        ("adapter", "has no adapter_config.json"),
+        ("exists", "exists; pass --overwrite"),
+    ],
+)
+def test_bad_input_is_one_line_and_writes_nothing(files, tmp_path, capsys, case, expected):
+    bad = _bad(tmp_path / "in")
+    bad["notjson"].write_text('{"text": "ok"}\n{"text": \n')
+    out = tmp_path / "out"
+    args = {"--model": str(files["model"]), "--suspect": str(files["a"])}
+    args |= {"--validation": str(files["b"]), "--out": str(out)}
+    if case in ("missing", "empty", "notjson", "notext", "few"):
+        args["--suspect"] = str(bad.get(case, tmp_path / "nope.jsonl"))
+    elif case == "model":
+        args["--model"] = "tiny-gtp2"
+    elif case == "encoder":
+        args["--model"] = "tiny-bert"
+    elif case == "size":
+        args["--size"] = "30"
+    elif case == "adapter":
+        args["--adapter"] = str(tmp_path / "in")
+    elif case == "exists":
+        out.mkdir()
+        (out / "results.json").write_text("{}")
+    code, stdout, err = cli(capsys, "infer", *[x for kv in args.items() for x in kv])
+    assert code == 2
+    assert err.startswith("error: ") and expected in err and len(err.strip().splitlines()) == 1
+    assert (
+        not out.exists()
+        or case == "exists"
+        and sorted(p.name for p in out.iterdir()) == ["results.json"]
+    )
