@@ -136,3 +136,42 @@ def test_bad_input_is_one_line_and_writes_nothing(files, tmp_path, capsys, case,
         or case == "exists"
         and sorted(p.name for p in out.iterdir()) == ["results.json"]
     )
+
+
+def test_sequence_classifier_directory(tmp_path, capsys):
+    """An encoder with a classification head, saved by transformers: JSONL rows need labels
+    (names or ids); loss / confidence / margin features and their perturbation gaps."""
+    import torch
+    from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
+
+    from forgetlab.models.zoo import minilm_path
+
+    tok = AutoTokenizer.from_pretrained(minilm_path())
+    cfg = BertConfig(
+        vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+        intermediate_size=64, num_labels=2, label2id={"neg": 0, "pos": 1},
+        id2label={0: "neg", 1: "pos"},
+    )  # fmt: skip
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        BertForSequenceClassification(cfg).save_pretrained(tmp_path / "clf")
+    tok.save_pretrained(tmp_path / "clf")
+    a, b, _ = gloss_sets()
+    rows = lambda texts: [{"text": t, "label": ["neg", 1][i % 2]} for i, t in enumerate(texts)]  # noqa: E731
+    sus = write_jsonl(tmp_path / "a.jsonl", rows(a))
+    val = write_jsonl(tmp_path / "b.jsonl", rows(b))
+    out = tmp_path / "di"
+    code, stdout, err = cli(
+        capsys, "infer", "--model", str(tmp_path / "clf"), "--suspect", str(sus),
+        "--validation", str(val), "--out", str(out), "--size", "10", "--splits", "2",
+    )  # fmt: skip
+    assert code == 0, err
+    results = json.loads((out / "results.json").read_text())
+    assert results["mode"] == "classifier"
+    assert {"loss", "confidence", "margin", "synonym_margin_diff"} <= set(results["features"])
+    unlabelled = write_jsonl(tmp_path / "c.jsonl", [{"text": t} for t in a])
+    code, _, err = cli(
+        capsys, "infer", "--model", str(tmp_path / "clf"), "--suspect", str(unlabelled),
+        "--validation", str(val), "--out", str(tmp_path / "x"),
+    )  # fmt: skip
+    assert code == 2 and "c.jsonl:1: a classifier needs a 'label' field" in err

@@ -23,6 +23,13 @@ def test_text_to_text_learner_scores_prompt_and_label_and_perturbs_only_the_text
     ref = causal_features(learner.backbone, learner.tokenizer, [shown, changed], perturbations=[])
     assert row["loss"] == pytest.approx(ref["loss"][0], rel=1e-6)
     assert row["case_change_diff"] == pytest.approx(ref["loss"][0] - ref["loss"][1], abs=1e-5)
+    # label features: the label's log-likelihood against its task's other labels
+    learner.eval()
+    with torch.no_grad():
+        scores = learner.scores(learner.collate([learner.encode(ex)]), stream.tasks[0].classes)
+    target = stream.tasks[0].classes.index(ex.label)
+    assert row["label_loss"] == pytest.approx(-scores.log_softmax(-1)[0, target].item(), abs=1e-5)
+    assert "label_case_change_margin_diff" in row.index
     learner.train()
     out = membership_test(
         learner, None, stream.tasks[0].train[:24], stream.tasks[0].test[:24], sizes=[10], splits=2

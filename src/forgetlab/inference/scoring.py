@@ -4,7 +4,9 @@ classifier, or a forgetlab learner (text-to-text or classifier) in the middle of
     table = feature_table(model, tokenizer, items, seed=0)
 
 `items` are texts for causal LMs; for classifiers, (text, label) pairs or stream Examples.
-A TextToTextLearner scores an Example as it trained on it: the prompt, then the label words.
+A TextToTextLearner scores an Example as it trained on it (the prompt, then the label
+words: the causal features) and also as it predicts (the label's log-likelihood against the
+other labels of its task: the classifier features, prefixed `label_`).
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def _learner_render(learner, items: Sequence):
 
 
 def learner_logits_fn(learner, batch_size: int):
-    """logits_fn of a ClassifierLearner: each Example's own task's classes compete."""
+    """logits_fn of a learner: its scores for the classes of each Example's own task (a
+    classifier's logits; a text-to-text learner's label log-likelihoods)."""
     import torch
 
     def logits_fn(texts: Sequence[str], examples: Sequence) -> tuple[np.ndarray, np.ndarray]:
@@ -154,17 +157,31 @@ def feature_table(
     from forgetlab.streams.task import Example
 
     texts = [x.text if isinstance(x, Example) else str(x) for x in items]
-    render = None
-    if isinstance(model, Learner):
-        render, tokenizer, model = _learner_render(model, items), model.tokenizer, model.backbone
-    return causal_features(
-        model,
-        tokenizer,
+    if not isinstance(model, Learner):
+        return causal_features(
+            model,
+            tokenizer,
+            texts,
+            seed=seed,
+            perturbations=perturbations,
+            reference=reference,
+            batch_size=batch_size,
+            max_length=max_length,
+        )
+    learner = model
+    table = causal_features(
+        learner.backbone,
+        learner.tokenizer,
         texts,
         seed=seed,
         perturbations=perturbations,
         reference=reference,
-        render=render,
+        render=_learner_render(learner, items),
         batch_size=batch_size,
         max_length=max_length,
     )
+    if all(isinstance(x, Example) for x in items):  # and how it ranks the label among its task's
+        fn = learner_logits_fn(learner, batch_size)
+        label = classifier_features(fn, texts, list(items), seed=seed, perturbations=perturbations)
+        table = table.join(label.add_prefix("label_"))
+    return table
