@@ -71,7 +71,7 @@ def train(model, tokenizer, texts: list[str], *, epochs: int, lr: float, seed: i
             opt.zero_grad()
             out.loss.backward()
             opt.step()
-            loss = float(out.loss)
+            loss = float(out.loss.detach())
     return model.eval() and loss
 
 

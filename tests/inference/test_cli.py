@@ -58,7 +58,7 @@ def test_false_positive_mode_is_not_significant(files, capsys):
         "--false-positive", "--out", str(out),
     )  # fmt: skip
     assert code == 0, err
-    assert stdout.startswith("calibrated (no false positive)")
+    assert stdout.startswith("calibrated: p = ") and "were not told apart" in stdout
     results = json.loads((out / "results.json").read_text())
     assert results["false_positive"] and results["n_suspect"] == results["n_validation"] == 20
     assert not results["verdict"]["trained"]

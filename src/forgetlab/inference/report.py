@@ -16,17 +16,21 @@ from forgetlab.reports.page import Code, Figure, Page, Section, Table, Text, fmt
 def verdict_line(results: dict) -> str:
     """The one-line verdict printed by `forgetlab infer` (and the page's subtitle)."""
     v = results["verdict"]
-    what = "validation half A vs half B" if results.get("false_positive") else "suspect set"
-    decision = (
-        "TRAINED ON (the model was trained on the suspect set)"
-        if v["trained"]
-        else "NOT DETECTED (no evidence the model was trained on the suspect set)"
-    )
     if results.get("false_positive"):
-        decision = "FALSE POSITIVE" if v["trained"] else "calibrated (no false positive)"
+        head, tail = (
+            ("FALSE POSITIVE", "two halves of the validation set were told apart")
+            if v["trained"]
+            else ("calibrated", "two halves of the validation set were not told apart")
+        )
+    else:
+        head, tail = (
+            ("TRAINED ON", "the model was trained on the suspect set")
+            if v["trained"]
+            else ("NOT DETECTED", "no evidence that the model was trained on the suspect set")
+        )
     return (
-        f"{decision}: p = {v['p_value']:.3g} at {v['size']} examples per set "
-        f"({what}, alpha {v['alpha']}, {results['splits']} splits)"
+        f"{head}: p = {v['p_value']:.3g} at {v['size']} examples per set "
+        f"(alpha {v['alpha']}, {results['splits']} splits): {tail}"
     )
 
 
