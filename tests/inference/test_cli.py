@@ -107,6 +107,7 @@ def _bad(tmp: Path) -> dict[str, Path]:
         ("size", "too few examples for sample size 30"),
         ("adapter", "has no adapter_config.json"),
         ("exists", "exists; pass --overwrite"),
+        ("alpha", "alpha must be between 0 and 1, got 1.5"),
     ],
 )
 def test_bad_input_is_one_line_and_writes_nothing(files, tmp_path, capsys, case, expected):
@@ -123,6 +124,8 @@ def test_bad_input_is_one_line_and_writes_nothing(files, tmp_path, capsys, case,
         args["--model"] = "tiny-bert"
     elif case == "size":
         args["--size"] = "30"
+    elif case == "alpha":
+        args["--alpha"] = "1.5"
     elif case == "adapter":
         args["--adapter"] = str(tmp_path / "in")
     elif case == "exists":
@@ -175,3 +178,15 @@ def test_sequence_classifier_directory(tmp_path, capsys):
         "--validation", str(val), "--out", str(tmp_path / "x"),
     )  # fmt: skip
     assert code == 2 and "c.jsonl:1: a classifier needs a 'label' field" in err
+
+
+def test_library_entry_point_with_lists_writes_nothing(files, tmp_path, monkeypatch):
+    import forgetlab
+
+    monkeypatch.chdir(tmp_path)
+    a, b, _ = gloss_sets()
+    res = forgetlab.infer(str(files["model"]), a, b, write=False, sizes=[10, 20], splits=3)
+    assert res.out is None and list(tmp_path.iterdir()) == []
+    assert res.results["verdict"]["trained"] and res.verdict.startswith("TRAINED ON")
+    assert len(res.suspect_features) == 40 and res.suspect_features["text"][0] == a[0]
+    assert res.results["suspect_file"] is None and res.results["sizes"][1]["size"] == 20

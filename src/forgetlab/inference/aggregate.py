@@ -87,6 +87,13 @@ def resolve_sizes(sizes: Sequence[int] | None, n_suspect: int, n_validation: int
     return sizes
 
 
+def check_settings(splits: int, alpha: float) -> None:
+    if splits < 1:
+        raise DataError(f"splits must be at least 1, got {splits}")
+    if not 0 < alpha < 1:
+        raise DataError(f"alpha must be between 0 and 1, got {alpha}")
+
+
 def usable_features(suspect, validation) -> tuple[list[str], list[str]]:
     """(kept, dropped): features that are finite everywhere and not constant."""
     kept, dropped = [], []
@@ -138,10 +145,7 @@ def dataset_inference(
 ) -> dict:
     """The test on two feature tables (pandas DataFrames, one row per example, same columns).
     Returns a JSON-able dict: verdict, per-size p-values (combined and per split), AUCs."""
-    if splits < 1:
-        raise DataError(f"splits must be at least 1, got {splits}")
-    if not 0 < alpha < 1:
-        raise DataError(f"alpha must be between 0 and 1, got {alpha}")
+    check_settings(splits, alpha)
     sizes = resolve_sizes(sizes, len(suspect), len(validation))
     features, dropped = usable_features(suspect, validation)
     if not features:

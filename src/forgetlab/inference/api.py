@@ -16,7 +16,12 @@ from datetime import datetime
 from pathlib import Path
 
 from forgetlab.errors import DataError, RunDirError
-from forgetlab.inference.aggregate import dataset_inference, resolve_sizes, split_halves
+from forgetlab.inference.aggregate import (
+    check_settings,
+    dataset_inference,
+    resolve_sizes,
+    split_halves,
+)
 from forgetlab.inference.perturb import DEFAULT_PERTURBATIONS
 from forgetlab.inference.perturb import perturbations as _registry
 from forgetlab.inference.scoring import feature_table, mode_of
@@ -49,6 +54,7 @@ def membership_test(
     Returns the JSON-able dict of `aggregate.dataset_inference` plus `mode`; the model's
     train/eval mode is left as it was."""
     perturbations = _check_perturbations(perturbations)
+    check_settings(splits, alpha)
     resolve_sizes(sizes, len(members), len(nonmembers))  # fail before any forward pass
     kw = dict(seed=seed, perturbations=perturbations, reference=reference)
     kw.update(batch_size=batch_size, max_length=max_length)
@@ -110,6 +116,7 @@ def infer(
 
     t0 = time.time()
     perturbations = _check_perturbations(perturbations)
+    check_settings(splits, alpha)
     if validation is None:
         raise DataError("validation: a held-out set is required")
     if suspect is None and not false_positive:
