@@ -38,6 +38,13 @@ def resume(run_dir, progress: bool = False, report=None):
     return _resume(run_dir, progress=progress, report=report)
 
 
+def infer(model, suspect=None, validation=None, **kwargs):
+    """Dataset inference: was `model` trained on `suspect`? See `forgetlab.inference.api.infer`."""
+    from forgetlab.inference.api import infer as _infer
+
+    return _infer(model, suspect, validation, **kwargs)
+
+
 def load_sweep(path):
     """A sweep directory's tables (cells, grouped, order_sensitivity); see `forgetlab.sweeps`."""
     from forgetlab.sweeps.aggregate import load_sweep as _load_sweep
@@ -49,6 +56,7 @@ __all__ = [
     "ExperimentSpec",
     "ForgetlabError",
     "dump_spec",
+    "infer",
     "load_spec",
     "load_sweep",
     "resume",
