@@ -223,7 +223,7 @@ class Session:
                 stop.run_dir = self.store.root
                 raise stop from None
             raise
-        rows = score_rows(final) + [r for o in self.observers for r in o.score_rows()]
+        rows = score_rows(final) + [r for o in self.observers for r in o.score_rows(self.history)]
         self.store.write_scores(rows)
         self.store.write_results(final)  # "complete": results and scores are final
         for obs in self.observers:

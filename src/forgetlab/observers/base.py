@@ -134,7 +134,7 @@ class Observer:
     def on_hidden(self, task: int, batch, hidden_states) -> None:
         return None
 
-    def score_rows(self) -> list[tuple]:
+    def score_rows(self, history: History) -> list[tuple]:
         """Extra long-form rows for scores.csv: (stage, task, metric, value[, layer])."""
         return []
 

@@ -40,7 +40,7 @@ class Probing(Observer):
     def results(self, history: History) -> dict:
         return {"probing": self.prober.results(history.accuracy_matrix())}
 
-    def score_rows(self) -> list[tuple]:
+    def score_rows(self, history: History) -> list[tuple]:
         return self.prober.score_rows()
 
     def state_dict(self) -> dict:

@@ -109,6 +109,21 @@ def groups_section(run: RunData, labels: list[str]) -> Section | None:
     return Section("groups", "Accuracy by example group", [Table(header, rows, caption)])
 
 
+def membership_section(run: RunData, labels: list[str]) -> Section | None:
+    """R beside the membership p-values M (and P with probing): three views of each task."""
+    from forgetlab.reports.figures_membership import membership_figure
+
+    mem = run.results.get("membership")
+    if not mem or not mem.get("p_value_matrix"):
+        return None
+    T = len(run.tasks)
+    M = as_matrix(mem["p_value_matrix"], T)
+    probing = run.probing
+    P = as_matrix(probing["accuracy_matrix"], T) if probing else None
+    fig = membership_figure(run.R[: len(M)], M, labels, mem.get("alpha", 0.05), P)
+    return Section("membership", "Membership: does the model still carry each task's data?", [fig])
+
+
 def probing_section(run: RunData, labels: list[str]) -> Section | None:
     probing = run.probing
     if not probing:
@@ -252,7 +267,12 @@ def run_page(run: RunData, slug: str = "") -> Page:
                 ],
             )
         )
-    for optional in (groups_section(run, labels), probing_section(run, labels)):
+    optional_sections = (
+        groups_section(run, labels),
+        probing_section(run, labels),
+        membership_section(run, labels),
+    )
+    for optional in optional_sections:
         if optional is not None:
             sections.append(optional)
     series = general_series(run)
