@@ -94,9 +94,26 @@ def test_max_steps_and_step_logging(toy_files):
     assert all(v["loss"] > 0 and v["lr"] > 0 and v["tokens_per_s"] > 0 for _, v in logged)
 
 
-def test_an_update_that_overflows_fails_like_a_nan_loss(toy_files):
-    s = spec(toy_files, lr=1e300, max_steps=1, max_grad_norm=0.0)
+def test_a_non_finite_update_fails_like_a_nan_loss(toy_files, monkeypatch):
+    """An update that leaves a weight infinite (the loss of that step was still finite)."""
+    s = spec(toy_files, max_steps=1)
     learner, stream, strategies, stages = loop(s)
     next(stages)
-    with pytest.raises(NonFiniteLossError, match="non-finite in stage 0"):
+    real = torch.optim.AdamW.step
+
+    def overflowing(self, *a, **k):
+        out = real(self, *a, **k)
+        with torch.no_grad():
+            self.param_groups[0]["params"][0].fill_(float("inf"))
+        return out
+
+    monkeypatch.setattr(torch.optim.AdamW, "step", overflowing)
+    with pytest.raises(NonFiniteLossError, match="non-finite in stage 0; lower train.lr"):
         next(stages)
+
+
+def test_an_lr_the_optimizer_cannot_hold_is_a_spec_error(toy_files):
+    from forgetlab.errors import SpecError
+
+    with pytest.raises(SpecError, match="train.lr"):
+        spec(toy_files, lr=1e39)

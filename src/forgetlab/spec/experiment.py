@@ -81,7 +81,9 @@ class ModelSpec(SpecModel):
 class TrainSpec(SpecModel):
     epochs: Annotated[int, Field(gt=0)] = Field(2, description="passes over each task's data")
     batch_size: Annotated[int, Field(gt=0)] = Field(32, description="examples per step")
-    lr: PositiveFloat = Field(1e-4, description="peak AdamW learning rate")
+    lr: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = Field(
+        1e-4, description="peak AdamW learning rate (at most 10)"
+    )
     weight_decay: NonNegFloat = Field(0.01, description="AdamW decoupled weight decay")
     warmup_ratio: Annotated[float, Field(ge=0, lt=1)] = Field(
         0.1, description="share of each stage's steps spent warming the lr up from 0"
