@@ -85,6 +85,13 @@ def _killed_run_of(run_dir: Path, spec_text: str) -> bool:
     )
 
 
+def _clear_failed_attempt(run_dir: Path) -> None:
+    """A cell that failed before its run started left only traceback.txt: the sweep owns
+    that folder, and the retry starts it afresh (a real run folder is replaced by `run`)."""
+    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {"traceback.txt"}:
+        (run_dir / "traceback.txt").unlink(missing_ok=True)
+
+
 def run_cell(job: dict) -> dict:
     """Train the cell's spec into its run directory; never raises (failures are returned)."""
     t0 = time.perf_counter()
@@ -103,6 +110,7 @@ def run_cell(job: dict) -> dict:
                 resume(run_dir, progress=False)  # a killed cell goes on from its last stage
                 out["resumed"] = True
             else:
+                _clear_failed_attempt(run_dir)
                 run(spec, out=run_dir, overwrite=True, progress=False)
         except Exception as exc:  # a failed cell is recorded, not fatal
             out.update(status="failed", error=error_line(exc))
