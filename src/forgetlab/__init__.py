@@ -28,6 +28,16 @@ def resume(run_dir, progress: bool = False):
     return _resume(run_dir, progress=progress)
 
 
+def __getattr__(name: str):
+    """`forgetlab.pretrain` on first use: the package `forgetlab.pretrain`, which is also
+    callable: `forgetlab.pretrain(spec, out=...)` pretrains (see forgetlab.pretrain.run)."""
+    if name == "pretrain":
+        import forgetlab.pretrain as package
+
+        return package
+    raise AttributeError(f"module 'forgetlab' has no attribute {name!r}")
+
+
 def load_sweep(path):
     """A sweep directory's tables (cells, grouped, order_sensitivity); see `forgetlab.sweeps`."""
     from forgetlab.sweeps.aggregate import load_sweep as _load_sweep
@@ -41,6 +51,7 @@ __all__ = [
     "dump_spec",
     "load_spec",
     "load_sweep",
+    "pretrain",
     "resume",
     "run",
     "__version__",

@@ -23,6 +23,7 @@ from forgetlab.eval.feature_cache import FeatureCache
 from forgetlab.metrics import all_metrics
 from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.models import build_learner
+from forgetlab.models.zoo import provenance
 from forgetlab.probing.prober import Prober
 from forgetlab.progress import progress_bar
 from forgetlab.run_context import EncodeCache, pick_device, stage_context
@@ -322,6 +323,7 @@ class _Session:
                 total_params=self.total_params,
                 trainable_params=trainable,
                 trainable_fraction=trainable / self.total_params,
+                **provenance(self.spec.model, learner.backbone),
             ),
             method=self.spec.method.kind,
             strategies=[s.kind for s in self.spec.strategy],

@@ -13,7 +13,7 @@ import sys
 
 import typer
 
-from forgetlab.cli import compare, ls, probe, report, run, sweep, validate
+from forgetlab.cli import compare, ls, pretrain, probe, report, run, sweep, validate
 from forgetlab.errors import ForgetlabError
 
 app = typer.Typer(
@@ -29,6 +29,7 @@ app.command("ls")(ls.ls_cmd)
 app.command("sweep", epilog=sweep.EPILOG)(sweep.sweep_cmd)
 app.command("report", epilog=report.EPILOG)(report.report_cmd)
 app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
+app.command("pretrain", epilog=pretrain.EPILOG)(pretrain.pretrain_cmd)
 probe.register(app)  # probe, probe-checkpoints
 
 

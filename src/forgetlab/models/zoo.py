@@ -9,6 +9,9 @@ Registered names:
     tiny-lstm    a 2-layer bidirectional LSTM encoder (not a transformer); a classifier.
 
 Anything else is a local directory or a hub id loaded with transformers' Auto classes.
+A `forgetlab pretrain` run directory stands for its last checkpoint; `model.revision`
+(`tokens=N`, `stepN`) picks the checkpoint nearest N tokens seen or N steps
+(`forgetlab.pretrain.ladder`). Hub revisions (Pythia's `step1000`) go to the hub as before.
 `model.config_overrides` changes fields of a tiny model's config (e.g. n_layer = 4).
 """
 
@@ -154,19 +157,34 @@ def _is_causal(architectures: list[str] | None) -> bool:
     return any(a.endswith(("ForCausalLM", "LMHeadModel")) for a in architectures or [])
 
 
+def resolved(spec: ModelSpec) -> tuple[str, str | None]:
+    """(name, revision) for transformers: a pretraining run directory becomes the directory
+    of the checkpoint its revision picks; forgetlab's own architectures get registered with
+    the Auto classes."""
+    from forgetlab.models.lstm_lm import register_auto_classes
+    from forgetlab.pretrain.ladder import resolve_model
+
+    register_auto_classes()
+    return resolve_model(spec.name, spec.revision)
+
+
 def describe(spec: ModelSpec) -> tuple[str, str]:
     """(mode, where) for a model spec without loading weights: resolves names and directories."""
     if spec.name in models:
         entry = models.get(spec.name)
         return (spec.mode if spec.mode != "auto" else entry.mode), "registered"
-    path = Path(spec.name).expanduser()
+    name, _ = resolved(spec)
+    path = Path(name).expanduser()
     looks_local = spec.name.startswith(("/", ".", "~")) or spec.name.count("/") > 1
     if looks_local and not path.exists():
         raise ForgetlabError(f"model directory {spec.name!r} does not exist")
     if path.exists():
         cfg = path / "config.json"
         if not cfg.is_file():
-            raise ForgetlabError(f"model directory {spec.name!r} has no config.json")
+            raise ForgetlabError(
+                f"model directory {spec.name!r} has no config.json (and is not a pretraining "
+                "run with checkpoints/)"
+            )
         try:
             archs = json.loads(cfg.read_text()).get("architectures")
         except (json.JSONDecodeError, UnicodeDecodeError) as e:
@@ -215,14 +233,15 @@ def load(spec: ModelSpec) -> tuple[Any, Any, str]:
         return backbone, tok, mode
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
-    kw = dict(revision=spec.revision, trust_remote_code=spec.trust_remote_code)
+    name, revision = resolved(spec)
+    kw = dict(revision=revision, trust_remote_code=spec.trust_remote_code)
     try:
         if mode == "auto":
-            archs = AutoConfig.from_pretrained(spec.name, **kw).architectures
+            archs = AutoConfig.from_pretrained(name, **kw).architectures
             mode = "text_to_text" if _is_causal(archs) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
-        tok = AutoTokenizer.from_pretrained(spec.name, **kw)
-        return auto.from_pretrained(spec.name, **kw), tok, mode
+        tok = AutoTokenizer.from_pretrained(name, **kw)
+        return auto.from_pretrained(name, **kw), tok, mode
     except OSError as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise ForgetlabError(f"cannot load model {spec.name!r}: {first}") from None
@@ -242,9 +261,10 @@ def skeleton(spec: ModelSpec):
                 return build_registered(spec)[0]
             config = entry.config()
         else:
+            name, revision = resolved(spec)
             try:
                 config = AutoConfig.from_pretrained(
-                    spec.name, revision=spec.revision, trust_remote_code=spec.trust_remote_code
+                    name, revision=revision, trust_remote_code=spec.trust_remote_code
                 )
             except OSError:
                 return None
@@ -252,3 +272,17 @@ def skeleton(spec: ModelSpec):
             mode = "text_to_text" if _is_causal(config.architectures) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
         return auto.from_config(config)
+
+
+def provenance(spec: ModelSpec, backbone) -> dict:
+    """What results.json records about the model beyond its counts: the revision, the
+    architecture (config model_type) and what is known of its pretraining (tokens seen and
+    step: a forgetlab ladder's pretrain.json, or Pythia's `stepN` revisions)."""
+    from forgetlab.pretrain.ladder import pretraining_info
+
+    info = {"pretrain_tokens": None, "pretrain_step": None}
+    if spec.name not in models:
+        found = pretraining_info(spec.name, spec.revision)
+        info = {k: found[k] for k in info}
+    family = getattr(getattr(backbone, "config", None), "model_type", None)
+    return {"revision": spec.revision, "family": family, **info}

@@ -14,8 +14,17 @@ import pandas as pd
 
 from forgetlab.sweeps.aggregate import t_interval
 
-METRICS = ["average_accuracy", "average_forgetting", "learning_accuracy", "bwt", "fwt"]
-LOWER_IS_BETTER = {"average_forgetting"}
+METRICS = [
+    "average_accuracy",
+    "average_forgetting",
+    "learning_accuracy",
+    "bwt",
+    "fwt",
+    "heldout_ppl",
+]
+LOWER_IS_BETTER = {"average_forgetting", "heldout_ppl"}
+# drawn against parameters and pretraining tokens when a sweep varies them
+SCALE_METRICS = ["average_forgetting", "learning_accuracy", "average_accuracy", "heldout_ppl"]
 
 
 def leaf(axis: str) -> str:

@@ -15,7 +15,7 @@ from pathlib import Path
 from forgetlab.errors import RunDirError
 from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
-from forgetlab.spec import dump_spec, tomllib
+from forgetlab.spec import tomllib
 from forgetlab.sweeps.aggregate import Sweep, load_sweep
 from forgetlab.sweeps.index import (
     CellRecord,
@@ -25,6 +25,7 @@ from forgetlab.sweeps.index import (
     run_complete,
     write_index,
 )
+from forgetlab.sweeps.kinds import cell_kinds
 from forgetlab.sweeps.plan import SweepPlan, plan_sweep
 from forgetlab.sweeps.spec import SweepSpec, dump_sweep
 
@@ -73,7 +74,8 @@ def execute(plan: SweepPlan, out: str | Path | None = None, progress: bool = Fal
     spec = plan.spec
     root = Path(out) if out is not None else default_sweep_dir(spec.name)
     prepare_dir(root, spec)
-    texts = {c.id: dump_spec(plan.specs[c.id]) for c in plan.cells}
+    dump = cell_kinds.get(spec.kind).dump
+    texts = {c.id: dump(plan.specs[c.id]) for c in plan.cells}
     records = []
     for c in plan.cells:
         rel = cell_dir(Path("."), c.id).as_posix()
@@ -118,6 +120,7 @@ def _run_cells(spec, root: Path, index: SweepIndex, todo: deque, texts: dict, pr
                 rec = todo.popleft()
                 job = {
                     "cell": rec.cell,
+                    "kind": spec.kind,
                     "spec": texts[rec.cell],
                     "run_dir": str((root / rec.run_dir).resolve()),
                     "log": str((root / "logs" / f"{rec.cell}.log").resolve()),
