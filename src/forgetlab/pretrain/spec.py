@@ -160,7 +160,8 @@ def pretrain_spec_from_dict(data: dict) -> PretrainSpec:
     try:
         return PretrainSpec.model_validate(data)
     except ValidationError as e:
-        raise SpecError(format_validation_error(e, PretrainSpec)) from None
+        line = format_validation_error(e, PretrainSpec)
+        raise SpecError(line.removeprefix("spec: ")) from None  # whole-spec checks name fields
 
 
 def _absolute_corpus_paths(data: dict, base: Path) -> dict:
