@@ -27,12 +27,14 @@ def show_plan(spec, plan, console: Console) -> None:
         sizes += f", experts {s.experts}, top-k {s.top_k}"
     console.print(
         f"{spec.model.family}: {plan.params:,} parameters ({plan.embedding_params:,} in the "
-        f"embeddings; {sizes}), vocab {plan.vocab:,}"
+        f"embeddings; {sizes}), vocab {plan.vocab:,}",
+        soft_wrap=True,
     )
     console.print(
         f"{plan.total_steps:,} steps of {plan.tokens_per_step:,} tokens; checkpoints at "
         + ", ".join(f"{t:,}" for t in plan.checkpoint_tokens)
-        + " tokens"
+        + " tokens",
+        soft_wrap=True,
     )
 
 

@@ -53,12 +53,13 @@ def show_plan(plan, console: Console) -> None:
     """The cells a sweep would run (all validated), without running any."""
     from forgetlab.sweeps.plan import describe
 
-    table = Table(title=f"{plan.spec.name}: {len(plan.cells)} {plan.spec.kind} cells, all valid")
-    table.add_column("cell", justify="left")
     for cell in plan.cells:
-        table.add_row(describe(cell))
-    console.print(table)
-    console.print("dry run: nothing was run or written")
+        console.print(describe(cell), highlight=False)
+    console.print(
+        f"{plan.spec.name}: {len(plan.cells)} {plan.spec.kind} cells, all valid "
+        "(dry run: nothing was run or written)",
+        highlight=False,
+    )
 
 
 def sweep_cmd(

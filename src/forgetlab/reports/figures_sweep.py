@@ -78,7 +78,8 @@ def axis_figure(
             if np.all(xv > 0) and xv.max() / xv.min() >= 50:
                 ax.set_xscale("log")
         else:
-            ax.set_xticks(range(len(cats)), cats, rotation=20 if len(cats) > 4 else 0)
+            shown = [c if len(c) <= 24 else "…" + c[-23:] for c in cats]  # e.g. model paths
+            ax.set_xticks(range(len(cats)), shown, rotation=20 if len(cats) > 4 else 0)
             ax.set_xlim(-0.5, len(cats) - 0.5)
         ax.set_xlabel(short_axis(axis))
         ax.set_title(metric, fontsize=10)
@@ -235,7 +236,7 @@ def scale_figure(cells: pd.DataFrame, x: str, config_axes: list[str], metrics: l
     what = SCALE.get(x, x)
     return render_figure(
         fig,
-        f"scale_{slugify(x)}",
+        "scale_params" if x == "total_params" else "scale_tokens",
         f"Each metric against the model's {what} (log axis"
         + ("; 0 tokens, the untrained model, on a linear stretch" if x == "pretrain_tokens" else "")
         + "): mean over seeds/orders with its 95% confidence interval (Student t).",
