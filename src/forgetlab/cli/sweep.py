@@ -15,7 +15,7 @@ EPILOG = (
     "Examples:  forgetlab sweep experiments/sweeps/duplication_seeds.toml --workers 2  |  "
     "forgetlab sweep sweep.toml --backend ray --address auto"
 )
-SHOWN = ("average_accuracy", "average_forgetting")
+SHOWN = ("average_accuracy", "average_forgetting", "heldout_ppl", "tokens_per_s")
 
 
 def _fmt(mean: float, low: float, high: float) -> str:

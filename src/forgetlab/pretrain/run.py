@@ -77,7 +77,10 @@ def build_model(config, seed: int):
     register_auto_classes()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        return AutoModelForCausalLM.from_config(config)
+        model = AutoModelForCausalLM.from_config(config)
+    if getattr(model, "loss_type", None) is None:  # GPT-2's LM head class: the causal LM loss
+        model.loss_type = "ForCausalLM"
+    return model
 
 
 def _now() -> str:
