@@ -75,3 +75,16 @@ def test_probing_reads_every_layer_of_every_family(tmp_path, ladder):
                 "probe": {"layers": "all", "probes": ["prototype"], "train_per_class": 6}}  # fmt: skip
         res = forgetlab.run(spec_from_dict(spec), out=tmp_path / family).results
         assert res.probing.layers == [0, 1, 2]  # embeddings + 2 blocks
+
+
+@pytest.mark.parametrize(
+    ("family", "method"),
+    [("moe", {"kind": "lora"}), ("moe", {"kind": "adapter"}), ("lstm", {"kind": "prompt"})],
+)
+def test_peft_and_adapter_methods_on_moe_and_lstm(tmp_path, toy_files, ladder, family, method):
+    """LoRA (peft's default targets, named), bottleneck adapters after Mixtral's sparse block,
+    and prompt tuning of the LSTM train only their own weights."""
+    spec = {**toy_spec(ladder[family], toy_files, "text_to_text"), "method": method}
+    spec["train"] = {**spec["train"], "epochs": 1}
+    res = forgetlab.run(spec_from_dict(spec), out=tmp_path / "run").results
+    assert 0 < res.model.trainable_fraction < 0.5 and len(res.accuracy_matrix) == 2

@@ -159,3 +159,23 @@ def test_tiny_ladder_paths_are_ordinary_directories(ladder):
     for family, run in ladder.items():
         res = json.loads((Path(run) / "results.json").read_text())
         assert res["model"]["family"] == family and res["status"] == "complete"
+
+
+def test_gradient_accumulation_equals_the_big_batch(tmp_path, corpus):
+    """2 micro-batches of 4 sequences per step = 1 batch of 8: the same samples per step, the
+    mean of equal-sized micro-batch losses is the batch loss; weights agree to float error."""
+    from safetensors.torch import load_file
+
+    runs = {}
+    for accum, batch in ((1, 8), (2, 4)):
+        spec = tiny_spec(corpus, "gpt2", train={"grad_accum": accum, "batch_size": batch},
+                         checkpoints={"at": [0]})  # fmt: skip
+        res = forgetlab.pretrain(pretrain_spec_from_dict(spec), out=tmp_path / str(accum))
+        last = res.checkpoints[-1].path / "model.safetensors"
+        runs[accum] = (load_file(str(last)), res.results)
+    (big, r1), (small, r2) = runs[1], runs[2]
+    assert r1.tokens_per_step == r2.tokens_per_step == 256
+    assert all(torch.allclose(big[k], small[k], atol=1e-5) for k in big)
+    assert r2.checkpoints[-1].heldout_loss == pytest.approx(
+        r1.checkpoints[-1].heldout_loss, abs=1e-4
+    )

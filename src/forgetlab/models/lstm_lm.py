@@ -44,6 +44,7 @@ class ForgetlabLSTMConfig(PreTrainedConfig):
     eos_token_id: int | list[int] | None = None
     tie_word_embeddings: bool = True
     use_cache: bool = False
+    num_attention_heads: int = 1  # no attention; peft's prompt tuning reads the field
 
 
 class ForgetlabLSTMPreTrainedModel(PreTrainedModel):
