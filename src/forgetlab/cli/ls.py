@@ -1,4 +1,5 @@
-"""`forgetlab ls [strategies|streams|transforms|models|metrics]`: what is registered."""
+"""`forgetlab ls [strategies|streams|transforms|models|metrics|families|corpora]`: what is
+registered (families and corpora: `forgetlab pretrain`)."""
 
 from __future__ import annotations
 
@@ -7,12 +8,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-WHAT = ("strategies", "streams", "transforms", "models", "metrics")
+WHAT = ("strategies", "streams", "transforms", "models", "metrics", "families", "corpora")
 
 
 def _registries() -> dict[str, list[tuple[str, str]]]:
     from forgetlab.metrics import forgetting
     from forgetlab.models import models
+    from forgetlab.pretrain.corpus import corpora
+    from forgetlab.pretrain.families import families
     from forgetlab.strategies import strategies
     from forgetlab.streams import stream_kinds
     from forgetlab.streams.transforms import transforms
@@ -27,6 +30,8 @@ def _registries() -> dict[str, list[tuple[str, str]]]:
         "transforms": [(n, transforms.help(n)) for n in transforms],
         "models": [(n, models.help(n)) for n in models],
         "metrics": [(n, doc(n)) for n in forgetting.HIGHER_IS_BETTER],
+        "families": [(n, families.help(n)) for n in families],
+        "corpora": [(n, corpora.help(n)) for n in corpora],
     }
 
 
