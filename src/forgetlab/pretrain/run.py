@@ -128,6 +128,7 @@ class _Pretraining:
             "started_at": _now(),
         }
         self.busy = 0.0  # seconds spent on checkpoints and resume states in this session
+        self.provenance: dict | None = None  # versions and git, once per session
 
     # --- records ---------------------------------------------------------------------------
     def wall(self) -> float:
@@ -136,6 +137,8 @@ class _Pretraining:
     def results(self, status: str) -> PretrainResults:
         from forgetlab.runs.provenance import git_info, versions
 
+        if self.provenance is None:
+            self.provenance = {"versions": versions(), "git": git_info().model_dump()}
         rec, plan = self.record, self.plan
         last = rec["checkpoints"][-1] if rec["checkpoints"] else None
         rate = plan.tokens_per_step * rec["step"] / rec["train_s"] if rec["train_s"] else None
@@ -172,8 +175,8 @@ class _Pretraining:
             tokens_per_s=rate,
             started_at=rec["started_at"],
             finished_at=_now() if status == "complete" else None,
-            versions=versions(),
-            git=git_info().model_dump(),
+            versions=self.provenance["versions"],
+            git=self.provenance["git"],
             resumed_at=rec["resumed_at"],
         )
 
