@@ -17,16 +17,14 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "src"))
 
-from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers  # noqa: E402
+from tokenizers import Tokenizer  # noqa: E402
 
 from forgetlab.data.wordnet import LEXNAMES, load_wordnet  # noqa: E402
+from forgetlab.pretrain.tokenizer import EOS_TOKEN, PAD_TOKEN, train_bpe  # noqa: E402
 
 DEFAULT_OUT = REPO_ROOT / "src" / "forgetlab" / "data" / "wordnet_bpe_tokenizer.json"
 VOCAB_SIZE = 4096
 MIN_FREQUENCY = 2
-EOS_TOKEN = "<|endoftext|>"
-PAD_TOKEN = "<|pad|>"
-SPECIAL_TOKENS = [EOS_TOKEN, PAD_TOKEN]
 
 
 def label_text(label: str) -> str:
@@ -44,18 +42,7 @@ def training_texts() -> Iterator[str]:
 
 
 def train(vocab_size: int = VOCAB_SIZE, min_frequency: int = MIN_FREQUENCY) -> Tokenizer:
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size,
-        min_frequency=min_frequency,
-        special_tokens=SPECIAL_TOKENS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-        show_progress=False,
-    )
-    tok.train_from_iterator(training_texts(), trainer=trainer)
-    return tok
+    return train_bpe(training_texts(), vocab_size, min_frequency)
 
 
 def check(path: Path) -> None:

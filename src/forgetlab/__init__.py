@@ -16,11 +16,16 @@ from forgetlab.errors import ForgetlabError  # noqa: E402
 
 
 def __getattr__(name: str) -> Any:
-    """The spec API, imported on first use (it builds the registries)."""
+    """The spec API, imported on first use (it builds the registries); `forgetlab.pretrain`,
+    the package, which is also callable: `forgetlab.pretrain(spec, out=...)` pretrains."""
     if name in ("ExperimentSpec", "dump_spec", "load_spec"):
         from forgetlab import spec
 
         return getattr(spec, name)
+    if name == "pretrain":
+        import forgetlab.pretrain as package
+
+        return package
     raise AttributeError(f"module 'forgetlab' has no attribute {name!r}")
 
 
@@ -59,6 +64,7 @@ __all__ = [
     "infer",
     "load_spec",
     "load_sweep",
+    "pretrain",
     "resume",
     "run",
     "__version__",

@@ -22,6 +22,7 @@ from forgetlab.errors import Interrupted, RunDirError
 from forgetlab.metrics import all_metrics
 from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.models import build_learner
+from forgetlab.models.zoo import provenance
 from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
 from forgetlab.runs import resume as resume_state
@@ -309,6 +310,7 @@ class Session:
                 total_params=self.total_params,
                 trainable_params=trainable,
                 trainable_fraction=trainable / self.total_params,
+                **provenance(self.spec.model, learner.backbone),
             ),
             method=self.spec.method.kind,
             strategies=[s.kind for s in self.spec.strategy],

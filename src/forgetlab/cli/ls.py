@@ -1,5 +1,5 @@
-"""`forgetlab ls [strategies|methods|streams|transforms|models|metrics|probes|observers]`:
-what is registered."""
+"""`forgetlab ls [strategies|methods|streams|transforms|models|metrics|probes|observers|
+families|corpora]`: what is registered (families and corpora: `forgetlab pretrain`)."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ WHAT = (
     "metrics",
     "probes",
     "observers",
+    "families",
+    "corpora",
 )
 
 
@@ -25,6 +27,8 @@ def _registries() -> dict[str, list[tuple[str, str]]]:
     from forgetlab.metrics import metrics
     from forgetlab.models import models
     from forgetlab.observers import observers
+    from forgetlab.pretrain.corpus import corpora
+    from forgetlab.pretrain.families import families
     from forgetlab.probing.probes import probe_kinds
     from forgetlab.strategies import strategies
     from forgetlab.streams import stream_kinds
@@ -43,6 +47,8 @@ def _registries() -> dict[str, list[tuple[str, str]]]:
         "metrics": [(n, doc(n)) for n in metrics.in_order()],
         "probes": [(n, probe_kinds.help(n)) for n in probe_kinds],
         "observers": [(n, observers.help(n)) for n in observers.in_order()],
+        "families": [(n, families.help(n)) for n in families],
+        "corpora": [(n, corpora.help(n)) for n in corpora],
     }
 
 

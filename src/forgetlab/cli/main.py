@@ -19,7 +19,7 @@ import sys
 
 import typer
 
-from forgetlab.cli import compare, infer, ls, probe, report, run, sweep, validate
+from forgetlab.cli import compare, infer, ls, pretrain, probe, report, run, sweep, validate
 from forgetlab.errors import ForgetlabError, Interrupted
 
 app = typer.Typer(
@@ -36,6 +36,7 @@ app.command("sweep", epilog=sweep.EPILOG)(sweep.sweep_cmd)
 app.command("report", epilog=report.EPILOG)(report.report_cmd)
 app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
 app.command("infer", epilog=infer.EPILOG)(infer.infer_cmd)
+app.command("pretrain", epilog=pretrain.EPILOG)(pretrain.pretrain_cmd)
 probe.register(app)  # probe, probe-checkpoints
 
 

@@ -18,7 +18,8 @@ PROBE_EPILOG = (
 )
 CKPT_EPILOG = (
     "Example:  forgetlab probe-checkpoints exp.toml --checkpoint ckpts/step1000 "
-    "--checkpoint ckpts/step2000 --out probes/pretraining   (hub models: --checkpoint REVISION)"
+    "--checkpoint ckpts/step2000 --out probes/pretraining   (hub models: --checkpoint REVISION; "
+    "a forgetlab pretrain run as model.name: --checkpoint tokens=N)"
 )
 
 

@@ -1,4 +1,5 @@
-"""`forgetlab sweep SWEEP.toml [--backend local|ray] [--workers N] [--address ADDR] [--out DIR]`."""
+"""`forgetlab sweep SWEEP.toml [--backend local|ray] [--workers N] [--address ADDR] [--out DIR]
+[--dry-run]`."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ EPILOG = (
     "Examples:  forgetlab sweep experiments/sweeps/duplication_seeds.toml --workers 2  |  "
     "forgetlab sweep sweep.toml --backend ray --address auto"
 )
-SHOWN = ("average_accuracy", "average_forgetting")
+SHOWN = ("average_accuracy", "average_forgetting", "heldout_ppl", "tokens_per_s")
 
 
 def _fmt(mean: float, low: float, high: float) -> str:
@@ -48,6 +49,19 @@ def show_sweep(sweep, console: Console) -> None:
     console.print(f"tables in [bold]{sweep.dir}[/bold] (summary.csv, grouped.csv)")
 
 
+def show_plan(plan, console: Console) -> None:
+    """The cells a sweep would run (all validated), without running any."""
+    from forgetlab.sweeps.plan import describe
+
+    for cell in plan.cells:
+        console.print(describe(cell), highlight=False)
+    console.print(
+        f"{plan.spec.name}: {len(plan.cells)} {plan.spec.kind} cells, all valid "
+        "(dry run: nothing was run or written)",
+        highlight=False,
+    )
+
+
 def sweep_cmd(
     sweep_file: Path = typer.Argument(..., help="sweep TOML (base spec, axes, seeds, orders)"),
     backend: str = typer.Option(None, "--backend", help="local (process pool) or ray"),
@@ -55,12 +69,18 @@ def sweep_cmd(
     address: str = typer.Option(None, "--address", help="Ray cluster address (default: start one)"),
     out: Path = typer.Option(None, "--out", help="sweep directory (default runs/sweeps/NAME)"),
     quiet: bool = typer.Option(False, "--quiet", help="no progress bar"),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="validate every cell (names, data, sizes) and list them; run none"
+    ),
 ) -> None:
     """Run a grid of experiments (axes x seeds x task orders); failed cells are recorded."""
-    from forgetlab.sweeps import load_sweep_spec, run_sweep
+    from forgetlab.sweeps import load_sweep_spec, plan_sweep, run_sweep
 
     given = {"kind": backend, "workers": workers, "address": address}
     spec = load_sweep_spec(sweep_file, backend={k: v for k, v in given.items() if v is not None})
+    if dry_run:
+        show_plan(plan_sweep(spec), Console())
+        return
     sweep = run_sweep(spec, out=out, progress=not quiet)
     show_sweep(sweep, Console())
     if (sweep.cells["status"] == "failed").any():

@@ -27,6 +27,8 @@ PROJECTIONS: dict[str, tuple[str, str]] = {
     "bert": (r"layer\.\d+\.attention\.output\.dense$", r"layer\.\d+\.output\.dense$"),
     "gpt2": (r"h\.\d+\.attn\.c_proj$", r"h\.\d+\.mlp\.c_proj$"),
     "llama": (r"layers\.\d+\.self_attn\.o_proj$", r"layers\.\d+\.mlp\.down_proj$"),
+    # mixture of experts: after the whole sparse block (its experts are 3-D parameters)
+    "mixtral": (r"layers\.\d+\.self_attn\.o_proj$", r"layers\.\d+\.mlp$"),
 }
 FAMILY = {
     "bert": "bert",
@@ -35,6 +37,7 @@ FAMILY = {
     "llama": "llama",
     "mistral": "llama",
     "qwen2": "llama",
+    "mixtral": "mixtral",
 }
 
 

@@ -16,6 +16,7 @@ from pydantic import Field, NonNegativeFloat, PositiveInt
 from forgetlab.methods.base import Method, methods
 from forgetlab.methods.peft_common import (
     check_targets,
+    default_targets,
     task_type,
     wrap,
 )
@@ -56,4 +57,9 @@ class LoRA(Method):
         check_targets(backbone, self.spec.target_modules, "lora", "LoRA")
 
     def apply(self, learner) -> None:
-        learner.backbone = wrap(learner.backbone, self.spec.peft_config(learner.mode))
+        spec = self.spec
+        if spec.target_modules is None:  # peft's defaults, named (peft 0.21 misses Mixtral's)
+            spec = spec.model_copy(
+                update={"target_modules": default_targets(learner.backbone, "lora")}
+            )
+        learner.backbone = wrap(learner.backbone, spec.peft_config(learner.mode))

@@ -50,6 +50,15 @@ def check_default_targets(backbone, peft_kind: str, label: str) -> None:
         )
 
 
+def default_targets(backbone, peft_kind: str) -> list[str]:
+    """peft's default target modules for the backbone's model type."""
+    from peft.utils import constants
+
+    table = getattr(constants, f"TRANSFORMERS_MODELS_TO_{peft_kind.upper()}_TARGET_MODULES_MAPPING")
+    model_type = getattr(getattr(backbone, "config", None), "model_type", None)
+    return list(table[model_type])
+
+
 def add_task_adapter(learner, name: str, r: int, alpha: float, targets: list[str] | None) -> None:
     """Give the learner's backbone one more LoRA adapter called `name` (wrapping it with peft
     on the first call), for strategies that keep one adapter per task (branch, olora)."""

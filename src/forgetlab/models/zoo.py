@@ -9,6 +9,9 @@ Registered names:
     tiny-lstm    a 2-layer bidirectional LSTM encoder (not a transformer); a classifier.
 
 Anything else is a local directory or a hub id loaded with transformers' Auto classes.
+A `forgetlab pretrain` run directory stands for its last checkpoint; `model.revision`
+(`tokens=N`, `stepN`) picks the checkpoint nearest N tokens seen or N steps
+(`forgetlab.pretrain.ladder`). Hub revisions (Pythia's `step1000`) go to the hub as before.
 `model.config_overrides` changes fields of a tiny model's config (e.g. n_layer = 4).
 """
 
@@ -229,13 +232,25 @@ def check_local_model(spec: ModelSpec, path: Path, config: dict) -> None:
         _check_safetensors(name, f)
 
 
+def resolved(spec: ModelSpec) -> tuple[str, str | None]:
+    """(name, revision) for transformers: a pretraining run directory becomes the directory
+    of the checkpoint its revision picks; forgetlab's own architectures get registered with
+    the Auto classes."""
+    from forgetlab.models.lstm_lm import register_auto_classes
+    from forgetlab.pretrain.ladder import resolve_model
+
+    register_auto_classes()
+    return resolve_model(spec.name, spec.revision)
+
+
 def describe(spec: ModelSpec) -> tuple[str, str]:
     """(mode, where) for a model spec without loading weights: resolves names and directories
     and checks a local folder (`check_local_model`)."""
     if spec.name in models:
         entry = models.get(spec.name)
         return (spec.mode if spec.mode != "auto" else entry.mode), "registered"
-    path = Path(spec.name).expanduser()
+    name, _ = resolved(spec)
+    path = Path(name).expanduser()
     looks_local = spec.name.startswith(("/", ".", "~")) or spec.name.count("/") > 1
     if looks_local and not path.exists():
         raise ForgetlabError(f"model directory {spec.name!r} does not exist")
@@ -244,7 +259,10 @@ def describe(spec: ModelSpec) -> tuple[str, str]:
             raise ForgetlabError(f"model {spec.name!r} is a file; give the model's directory")
         cfg = path / "config.json"
         if not cfg.is_file():
-            raise ForgetlabError(f"model directory {spec.name!r} has no config.json")
+            raise ForgetlabError(
+                f"model directory {spec.name!r} has no config.json (and is not a pretraining "
+                "run with checkpoints/)"
+            )
         config = _read_json(spec.name, cfg)
         check_local_model(spec, path, config)
         mode = "text_to_text" if _is_causal(config.get("architectures")) else "classifier"
@@ -299,7 +317,7 @@ def _load_failure(spec: ModelSpec, e: BaseException) -> ForgetlabError:
     return ForgetlabError(f"cannot load model {spec.name!r}: {reason}")
 
 
-def load(spec: ModelSpec) -> tuple[Any, Any, str]:
+def load(spec: ModelSpec, load_kwargs: dict | None = None) -> tuple[Any, Any, str]:
     """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes.
     Weights come from safetensors files only, unless `model.allow_pickle` is set."""
     from safetensors import SafetensorError
@@ -310,16 +328,19 @@ def load(spec: ModelSpec) -> tuple[Any, Any, str]:
         return backbone, tok, mode
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
-    kw = dict(revision=spec.revision, trust_remote_code=spec.trust_remote_code)
+    name, revision = resolved(spec)
+    kw = dict(revision=revision, trust_remote_code=spec.trust_remote_code)
     try:
         if mode == "auto":
-            archs = AutoConfig.from_pretrained(spec.name, **kw).architectures
+            archs = AutoConfig.from_pretrained(name, **kw).architectures
             mode = "text_to_text" if _is_causal(archs) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
-        tok = AutoTokenizer.from_pretrained(spec.name, **kw)
+        tok = AutoTokenizer.from_pretrained(name, **kw)
         # use_safetensors=True: never fall back to unpickling pytorch_model.bin
         use_safetensors = None if spec.allow_pickle else True
-        backbone = auto.from_pretrained(spec.name, use_safetensors=use_safetensors, **kw)
+        backbone = auto.from_pretrained(
+            name, use_safetensors=use_safetensors, **kw, **(load_kwargs or {})
+        )
         return backbone, tok, mode
     except (OSError, ValueError, SafetensorError) as e:
         raise _load_failure(spec, e) from None
@@ -341,17 +362,36 @@ def skeleton(spec: ModelSpec) -> tuple[Any, Any] | None:
                 return build_registered(spec)
             config, tok = entry.config(), entry.tokenizer() if entry.tokenizer else None
         else:
+            name, revision = resolved(spec)
             try:
-                config = AutoConfig.from_pretrained(spec.name, **kw)
+                config = AutoConfig.from_pretrained(
+                    name, revision=revision, trust_remote_code=spec.trust_remote_code
+                )
             except OSError:
                 return None
             except ValueError as e:
                 raise _load_failure(spec, e) from None
             try:
-                tok = AutoTokenizer.from_pretrained(spec.name, **kw)
+                tok = AutoTokenizer.from_pretrained(
+                    name, revision=revision, trust_remote_code=spec.trust_remote_code
+                )
             except (OSError, ValueError):
                 tok = None  # not cached offline: the run checks it once loaded
         if mode == "auto":
             mode = "text_to_text" if _is_causal(config.architectures) else "classifier"
         auto = AutoModelForCausalLM if mode == "text_to_text" else AutoModel
         return auto.from_config(config), tok
+
+
+def provenance(spec: ModelSpec, backbone) -> dict:
+    """What results.json records about the model beyond its counts: the revision, the
+    architecture (config model_type) and what is known of its pretraining (tokens seen and
+    step: a forgetlab ladder's pretrain.json, or Pythia's `stepN` revisions)."""
+    from forgetlab.pretrain.ladder import pretraining_info
+
+    info = {"pretrain_tokens": None, "pretrain_step": None}
+    if spec.name not in models:
+        found = pretraining_info(spec.name, spec.revision)
+        info = {k: found[k] for k in info}
+    family = getattr(getattr(backbone, "config", None), "model_type", None)
+    return {"revision": spec.revision, "family": family, **info}

@@ -1,4 +1,5 @@
-"""Figures of a sweep: metric vs each axis (95% CI), learning-forgetting trade-off, order spread.
+"""Figures of a sweep: metric vs each axis (95% CI), learning-forgetting trade-off, order spread,
+and scale curves (metrics against parameters or pretraining tokens, log axis).
 
 fig = axis_figure(cells, "transform.0.factor", config_axes, ["average_forgetting"])
 
@@ -15,8 +16,10 @@ from matplotlib.figure import Figure as MplFigure
 from forgetlab.reports.figures_run import task_colors
 from forgetlab.reports.page import Figure, render_figure, slugify
 from forgetlab.reports.sweep_stats import (
+    completed,
     config_label,
     config_stats,
+    hashable,
     order_spread,
     pareto_front,
     short_axis,
@@ -75,7 +78,8 @@ def axis_figure(
             if np.all(xv > 0) and xv.max() / xv.min() >= 50:
                 ax.set_xscale("log")
         else:
-            ax.set_xticks(range(len(cats)), cats, rotation=20 if len(cats) > 4 else 0)
+            shown = [c if len(c) <= 24 else "…" + c[-23:] for c in cats]  # e.g. model paths
+            ax.set_xticks(range(len(cats)), shown, rotation=20 if len(cats) > 4 else 0)
             ax.set_xlim(-0.5, len(cats) - 0.5)
         ax.set_xlabel(short_axis(axis))
         ax.set_title(metric, fontsize=10)
@@ -166,4 +170,74 @@ def order_figure(
         "order_sensitivity",
         "Order sensitivity: each dot is one task order (mean over seeds), the grey bar spans "
         "the best to the worst order of the same configuration.",
+    )
+
+
+SCALE = {"total_params": "parameters", "pretrain_tokens": "pretraining tokens"}
+
+
+def determines(cells: pd.DataFrame, axis: str, x: str) -> bool:
+    """Whether each value of `axis` goes with a single value of `x` (the model directory fixes
+    the parameter count; the revision fixes the pretraining tokens): such an axis is the x
+    axis itself, not a line of its own."""
+    return bool((hashable(cells, [axis]).groupby(axis, dropna=False)[x].nunique() <= 1).all())
+
+
+def scale_lines(cells: pd.DataFrame, x: str, config_axes: list[str]) -> list[str]:
+    """The columns that make separate lines on a curve against `x`: the configuration axes
+    that `x` does not determine, and the architecture when several are mixed."""
+    lines = [a for a in config_axes if not determines(cells, a, x)]
+    if "family" in cells and cells["family"].nunique() > 1:
+        lines.append("family")  # e.g. Transformer vs LSTM vs MoE rungs
+    return lines
+
+
+def scale_figure(cells: pd.DataFrame, x: str, config_axes: list[str], metrics: list[str]) -> Figure:
+    """One panel per metric against the model's parameters or pretraining tokens (log axis;
+    symmetric-log when 0 tokens, the untrained model, is among them): mean over replicates with
+    its 95% CI, one line per combination of the other configuration axes."""
+    done = completed(cells)
+    done = done[pd.to_numeric(done[x], errors="coerce").notna()].copy()
+    done[x] = pd.to_numeric(done[x])
+    lines = scale_lines(done, x, config_axes)
+    ncols = min(len(metrics), 3)
+    nrows = -(-len(metrics) // ncols)
+    fig = MplFigure(figsize=(3.6 * ncols + 1.8, 3.0 * nrows), layout="constrained")
+    xs_all = done[x].to_numpy(dtype=float)
+    for k, metric in enumerate(metrics):
+        ax = fig.add_subplot(nrows, ncols, k + 1)
+        stats = config_stats(done, [*lines, x], metric)
+        groups = list(stats.groupby(lines, sort=True)) if lines else [((), stats)]
+        colors = task_colors(len(groups))
+        for g, (key, group) in enumerate(groups):
+            key = key if isinstance(key, tuple) else (key,)
+            group = group.sort_values(x)
+            ax.errorbar(
+                group[x].to_numpy(dtype=float),
+                group["mean"],
+                yerr=yerr(group),
+                fmt="-o",
+                capsize=4,
+                markersize=4,
+                color=colors[g],
+                label=config_label(dict(zip(lines, key)), lines) if lines else None,
+            )
+        positive = xs_all[xs_all > 0]
+        if len(positive) and (xs_all <= 0).any():
+            ax.set_xscale("symlog", linthresh=float(positive.min()))
+        elif len(positive):
+            ax.set_xscale("log")
+        ax.set_xlabel(SCALE.get(x, x) + (" (log)" if len(positive) else ""))
+        ax.set_title(metric, fontsize=10)
+        ax.grid(alpha=0.3)
+    if lines:
+        handles, labels = fig.axes[0].get_legend_handles_labels()
+        fig.legend(handles, labels, fontsize=7, loc="outside right upper")
+    what = SCALE.get(x, x)
+    return render_figure(
+        fig,
+        "scale_params" if x == "total_params" else "scale_tokens",
+        f"Each metric against the model's {what} (log axis"
+        + ("; 0 tokens, the untrained model, on a linear stretch" if x == "pretrain_tokens" else "")
+        + "): mean over seeds/orders with its 95% confidence interval (Student t).",
     )

@@ -6,7 +6,9 @@ path = write_sweep_report(Path("runs/sweeps/dup"))               # SWEEP_DIR/rep
 
 `cells` has one row per cell: the axis columns (dotted spec paths, `seed`, `order`), `status`,
 `run_dir` and metric columns (average_accuracy, average_forgetting, learning_accuracy, bwt,
-fwt). Sections (anchors): axes, tradeoff, order (with an order axis), summary, cells.
+fwt; heldout_ppl for pretraining sweeps), and optionally `total_params`, `pretrain_tokens` and
+`family` (results.json `model`). Sections (anchors): axes, scale (when the cells' parameter
+counts or pretraining tokens differ), tradeoff, order (with an order axis), summary, cells.
 """
 
 from __future__ import annotations
@@ -18,10 +20,17 @@ import pandas as pd
 
 from forgetlab.errors import ForgetlabError, RunDirError
 from forgetlab.output_paths import check_report_file
-from forgetlab.reports.figures_sweep import axis_figure, order_figure, tradeoff_figure
+from forgetlab.reports.figures_sweep import (
+    SCALE,
+    axis_figure,
+    order_figure,
+    scale_figure,
+    tradeoff_figure,
+)
 from forgetlab.reports.page import Link, Page, Section, Table, Text, fmt, write_pages
 from forgetlab.reports.sweep_stats import (
     METRICS,
+    SCALE_METRICS,
     completed,
     config_label,
     config_stats,
@@ -31,7 +40,17 @@ from forgetlab.reports.sweep_stats import (
     short_axis,
 )
 
-NOT_AXES = {"cell", "status", "run_dir", "error", "seconds", "wall_time_s", *METRICS}
+NOT_AXES = {
+    "cell",
+    "status",
+    "run_dir",
+    "error",
+    "seconds",
+    "wall_time_s",
+    *METRICS,
+    *SCALE,
+    "family",
+}
 
 
 def infer_axes(cells: pd.DataFrame) -> list[str]:
@@ -80,6 +99,20 @@ def cells_table(cells: pd.DataFrame, axes: list[str], metrics: list[str], link_b
     return Table(header + (["error"] if "error" in cells else []), rows, "every cell")
 
 
+def scale_section(done: pd.DataFrame, config_axes: list[str], metrics: list[str]):
+    """Metrics against parameters and against pretraining tokens, for the x columns whose
+    values differ between the finished cells; None when neither does."""
+    shown = [m for m in SCALE_METRICS if m in metrics]
+    figs = [
+        scale_figure(done, x, config_axes, shown)
+        for x in SCALE
+        if x in done and pd.to_numeric(done[x], errors="coerce").dropna().nunique() > 1
+    ]
+    if not figs or not shown:
+        return None
+    return Section("scale", "Scale: parameters and pretraining tokens", figs)
+
+
 def sweep_page(
     cells: pd.DataFrame,
     axes: list[str],
@@ -106,6 +139,9 @@ def sweep_page(
                 [Text("No axis besides seeds and orders: see the summary table.")],
             )
         )
+    scale = scale_section(done, config_axes, metrics)
+    if scale is not None:
+        sections.append(scale)
     if {"learning_accuracy", "average_forgetting"} <= set(metrics):
         sections.append(
             Section(

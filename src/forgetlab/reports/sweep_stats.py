@@ -15,7 +15,13 @@ import pandas as pd
 from forgetlab.metrics import metrics
 from forgetlab.sweeps.aggregate import t_interval
 
-METRICS = metrics.in_order()  # every registered metric is a column of a sweep's cells
+# every registered metric is a column of a sweep's cells; pretraining cells add heldout_ppl
+METRICS = [*metrics.in_order(), "heldout_ppl"]
+LOWER_IS_BETTER = {m for m in metrics.in_order() if not metrics.get(m).higher_is_better} | {
+    "heldout_ppl"
+}
+# drawn against parameters and pretraining tokens when a sweep varies them
+SCALE_METRICS = ["average_forgetting", "learning_accuracy", "average_accuracy", "heldout_ppl"]
 
 
 def leaf(axis: str) -> str:

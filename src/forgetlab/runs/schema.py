@@ -41,6 +41,12 @@ class ModelInfo(BaseModel):
     total_params: int
     trainable_params: int
     trainable_fraction: float
+    revision: str | None = None
+    family: str | None = None  # the backbone config's model_type (gpt2, llama, mixtral, ...)
+    # training tokens the checkpoint had seen (forgetlab ladders: its pretrain.json; Pythia's
+    # stepN revisions: N x 2,097,152); None when unknown
+    pretrain_tokens: int | None = None
+    pretrain_step: int | None = None
 
 
 class GitInfo(BaseModel):

@@ -81,13 +81,16 @@ def _one(err: dict, root: type[BaseModel]) -> str:
     return f"{path}: {msg}{shown}"
 
 
-def format_validation_error(exc: ValidationError) -> str:
-    """All errors of `exc` on one line, separated by '; '."""
-    from forgetlab.spec import ExperimentSpec
+def format_validation_error(exc: ValidationError, root: type[BaseModel] | None = None) -> str:
+    """All errors of `exc` on one line, separated by '; '. `root`: the spec class validated
+    (default ExperimentSpec)."""
+    if root is None:
+        from forgetlab.spec import ExperimentSpec
 
+        root = ExperimentSpec
     seen: list[str] = []
     for err in exc.errors(include_url=False):
-        line = _one(err, ExperimentSpec)
+        line = _one(err, root)
         if line not in seen:
             seen.append(line)
     return "; ".join(seen)

@@ -49,11 +49,16 @@ class WordNetStreamSpec(SpecModel):
         return self
 
 
+def in_test_pool(gloss: str) -> bool:
+    """Whether a gloss is in the fixed test pool (never trained on, never pretrained on)."""
+    return zlib.crc32(gloss.encode()) % TEST_SHARE == 0
+
+
 def _pools() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
     train: dict[str, list[str]] = defaultdict(list)
     test: dict[str, list[str]] = defaultdict(list)
     for g in load_wordnet():
-        pool = test if zlib.crc32(g.gloss.encode()) % TEST_SHARE == 0 else train
+        pool = test if in_test_pool(g.gloss) else train
         pool[g.label].append(g.gloss)
     return train, test
 

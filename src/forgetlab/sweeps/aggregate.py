@@ -1,7 +1,8 @@
 """Sweep tables (pandas): one row per cell, and statistics per group of axis values.
 
 sweep = forgetlab.load_sweep("runs/sweeps/dup")
-sweep.cells               # cell, <axis paths>, seed, order, status, run_dir, seconds, metrics...
+sweep.cells               # cell, <axis paths>, seed, order, status, run_dir, seconds,
+                          # total_params, pretrain_tokens, family (results.json `model`), metrics
 sweep.grouped             # per axis values: <metric>_mean/_std/_n/_ci95_low/_ci95_high
 sweep.order_sensitivity   # per axis values: <metric>_order_std/_order_range over task orders
 
@@ -47,12 +48,19 @@ def _scalar(v: Any) -> Any:
     return json.dumps(v, sort_keys=True) if isinstance(v, (list, dict)) else v
 
 
-def _metrics(run_dir: Path) -> dict[str, float]:
+MODEL_COLUMNS = ("total_params", "pretrain_tokens", "family")
+
+
+def _results(run_dir: Path) -> tuple[dict[str, float], dict[str, Any]]:
+    """(metrics, model columns) of a run's results.json: the model's parameter count,
+    pretraining tokens and family, for scale curves (absent values are None)."""
     try:
-        raw = json.loads((run_dir / "results.json").read_bytes()).get("metrics", {})
+        res = json.loads((run_dir / "results.json").read_bytes())
     except (OSError, ValueError):
-        return {}
-    return {k: (math.nan if v is None else float(v)) for k, v in raw.items()}
+        return {}, dict.fromkeys(MODEL_COLUMNS)
+    metrics = {k: (math.nan if v is None else float(v)) for k, v in res.get("metrics", {}).items()}
+    model = res.get("model") or {}
+    return metrics, {c: model.get(c) for c in MODEL_COLUMNS}
 
 
 def cells_table(root: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
@@ -64,10 +72,10 @@ def cells_table(root: Path) -> tuple[pd.DataFrame, list[str], list[str]]:
         row = {"cell": rec.cell, **{a: _scalar(rec.axes.get(a)) for a in index.axes}}
         row.update(seed=rec.seed, order=_scalar(rec.order), status=rec.status)
         row.update(run_dir=str(run_dir), seconds=rec.seconds)
-        found = _metrics(run_dir) if rec.status == "done" else {}
+        found, model = _results(run_dir) if rec.status == "done" else ({}, {})
         metrics.update(dict.fromkeys(found))
-        rows.append({**row, **found})
-    base = ["cell", *index.axes, "seed", "order", "status", "run_dir", "seconds"]
+        rows.append({**row, **dict.fromkeys(MODEL_COLUMNS), **model, **found})
+    base = ["cell", *index.axes, "seed", "order", "status", "run_dir", "seconds", *MODEL_COLUMNS]
     return pd.DataFrame(rows, columns=[*base, *metrics]), list(index.axes), list(metrics)
 
 

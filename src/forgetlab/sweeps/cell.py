@@ -1,7 +1,8 @@
-"""Run one cell in a worker (a pool process or a Ray task): an ordinary `forgetlab.run`.
+"""Run one cell in a worker (a pool process or a Ray task): an ordinary `forgetlab.run`, or
+`forgetlab pretrain` for a pretraining sweep (`kind` in the job; see sweeps.kinds).
 
 outcome = run_cell({"cell": "c000", "spec": dump_spec(spec), "run_dir": "/abs/cells/c000",
-                    "log": "/abs/logs/c000.log"})
+                    "log": "/abs/logs/c000.log", "kind": "experiment"})
 outcome["status"], outcome["error"], outcome["seconds"]   # "done" | "failed"
 
 This module imports no torch at the top, so a worker's thread settings come first.
@@ -76,22 +77,6 @@ def error_line(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text[0]}" if text else type(exc).__name__
 
 
-def _killed_run_of(run_dir: Path, spec_text: str) -> bool:
-    """True if `run_dir` holds a killed run of this very spec with a stage to resume from."""
-    return (
-        (run_dir / "resume" / "LATEST").is_file()
-        and (run_dir / "spec.toml").is_file()
-        and (run_dir / "spec.toml").read_text() == spec_text
-    )
-
-
-def _clear_failed_attempt(run_dir: Path) -> None:
-    """A cell that failed before its run started left only traceback.txt: the sweep owns
-    that folder, and the retry starts it afresh (a real run folder is replaced by `run`)."""
-    if run_dir.is_dir() and {p.name for p in run_dir.iterdir()} <= {"traceback.txt"}:
-        (run_dir / "traceback.txt").unlink(missing_ok=True)
-
-
 def run_cell(job: dict) -> dict:
     """Train the cell's spec into its run directory; never raises (failures are returned)."""
     t0 = time.perf_counter()
@@ -101,17 +86,12 @@ def run_cell(job: dict) -> dict:
         try:
             import torch
 
-            from forgetlab.experiment import resume, run
-            from forgetlab.spec import dump_spec, spec_from_dict, tomllib
+            from forgetlab.sweeps.kinds import cell_kinds
 
             out["threads"] = torch.get_num_threads()
-            spec = spec_from_dict(tomllib.loads(job["spec"]))
-            if _killed_run_of(run_dir, dump_spec(spec)):
-                resume(run_dir, progress=False)  # a killed cell goes on from its last stage
+            kind = cell_kinds.get(job.get("kind", "experiment"))
+            if kind.run(job["spec"], run_dir):  # a killed cell goes on where it stopped
                 out["resumed"] = True
-            else:
-                _clear_failed_attempt(run_dir)
-                run(spec, out=run_dir, overwrite=True, progress=False)
         except Exception as exc:  # a failed cell is recorded, not fatal
             out.update(status="failed", error=error_line(exc))
             tb = traceback.format_exc()

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from forgetlab.errors import ForgetlabError, SpecError
-from forgetlab.spec import ExperimentSpec, dump_spec, spec_from_dict
 from forgetlab.sweeps.grid import Cell, expand
+from forgetlab.sweeps.kinds import cell_kinds
 from forgetlab.sweeps.spec import SweepSpec
 
 
@@ -19,7 +20,7 @@ from forgetlab.sweeps.spec import SweepSpec
 class SweepPlan:
     spec: SweepSpec
     cells: list[Cell]
-    specs: dict[str, ExperimentSpec]  # cell id -> validated spec
+    specs: dict[str, Any]  # cell id -> validated spec (ExperimentSpec, or PretrainSpec)
 
 
 def describe(cell: Cell) -> str:
@@ -32,24 +33,24 @@ def describe(cell: Cell) -> str:
 
 def plan_sweep(spec: SweepSpec, check_data: bool = True) -> SweepPlan:
     """Expand and validate every cell; with `check_data`, also resolve names and build each
-    distinct stream once (forgetlab.validate), without loading any model weights."""
+    distinct stream once (forgetlab.validate; for pretraining cells the sizes, steps and
+    corpus files), without loading any model weights."""
+    kind = cell_kinds.get(spec.kind)
     cells = expand(spec)
-    specs: dict[str, ExperimentSpec] = {}
+    specs: dict[str, Any] = {}
     for cell in cells:
         try:
-            specs[cell.id] = spec_from_dict(cell.data)
+            specs[cell.id] = kind.validate(cell.data)
         except SpecError as e:
             raise SpecError(f"cell {describe(cell)}: {e}") from None
     if check_data:
-        from forgetlab.validate import validate
-
         checked: set[str] = set()
         for cell in cells:
-            key = dump_spec(specs[cell.id].model_copy(update={"seed": 0, "name": "cell"}))
+            key = kind.dump(specs[cell.id].model_copy(update={"seed": 0, "name": "cell"}))
             if key in checked:
                 continue
             try:
-                validate(specs[cell.id])
+                kind.check(specs[cell.id])
             except ForgetlabError as e:
                 raise SpecError(f"cell {describe(cell)}: {e}") from None
             checked.add(key)

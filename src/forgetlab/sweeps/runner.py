@@ -16,7 +16,7 @@ from forgetlab.errors import RunDirError, SpecError
 from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
 from forgetlab.runs import guard
-from forgetlab.spec import dump_spec, read_toml, tomllib
+from forgetlab.spec import read_toml, tomllib
 from forgetlab.sweeps.aggregate import Sweep, load_sweep
 from forgetlab.sweeps.index import (
     CellRecord,
@@ -26,6 +26,7 @@ from forgetlab.sweeps.index import (
     run_complete,
     write_index,
 )
+from forgetlab.sweeps.kinds import cell_kinds
 from forgetlab.sweeps.plan import SweepPlan, plan_sweep
 from forgetlab.sweeps.spec import SweepSpec, dump_sweep
 
@@ -90,7 +91,8 @@ def execute(plan: SweepPlan, out: str | Path | None = None, progress: bool = Fal
 
 def _execute(plan: SweepPlan, root: Path, progress: bool) -> Sweep:
     spec = plan.spec
-    texts = {c.id: dump_spec(plan.specs[c.id]) for c in plan.cells}
+    dump = cell_kinds.get(spec.kind).dump
+    texts = {c.id: dump(plan.specs[c.id]) for c in plan.cells}
     records = []
     for c in plan.cells:
         rel = cell_dir(Path("."), c.id).as_posix()
@@ -135,6 +137,7 @@ def _run_cells(spec, root: Path, index: SweepIndex, todo: deque, texts: dict, pr
                 rec = todo.popleft()
                 job = {
                     "cell": rec.cell,
+                    "kind": spec.kind,
                     "spec": texts[rec.cell],
                     "run_dir": str((root / rec.run_dir).resolve()),
                     "log": str((root / "logs" / f"{rec.cell}.log").resolve()),

@@ -1,6 +1,7 @@
 """The sweep spec: a base experiment plus axes (a grid), seeds, task orders and a backend.
 
     name = "dup"
+    kind = "experiment"                 # or "pretrain": the base is a pretraining spec
     base = "../wordnet/seq.toml"        # or an inline [base] table
     seeds = [0, 1, 2]                   # sets the experiment's `seed`
     orders = 3                          # 3 seeded task permutations, or [[2, 0, 1], [0, 1, 2]]
@@ -55,6 +56,20 @@ class SweepSpec(SpecModel):
     name: SafeName = Field(
         "sweep", description="names the sweep directory (default: the file name)"
     )
+    kind: str = Field(
+        "experiment",
+        description="what each cell runs (forgetlab ls: sweeps.kinds): an experiment, or a "
+        "pretraining (ladder)",
+    )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, v: str) -> str:
+        from forgetlab.sweeps.kinds import cell_kinds
+
+        cell_kinds.get(v)  # one line with a suggestion for an unknown kind
+        return v
+
     base: dict[str, Any] = Field(description="experiment spec: a TOML path or an inline table")
     axes: dict[str, AxisValues] = Field(
         default_factory=dict, description="dotted spec field -> list of values (grid)"
@@ -97,6 +112,8 @@ class SweepSpec(SpecModel):
                 raise ValueError("axes.seed: use `seeds = [...]` for the seed axis")
             if path == "name":
                 raise ValueError("axes.name: cells are named by the sweep")
+        if self.kind == "pretrain" and self.orders is not None:
+            raise ValueError("orders: a pretraining sweep has no tasks to order")
         return self
 
 
@@ -137,14 +154,17 @@ def sweep_from_dict(data: dict, folder: Path, source: str = "sweep") -> SweepSpe
     """Validate a sweep table; `base` as a path is read relative to `folder`."""
     data = dict(data)
     base = data.get("base")
+    absolute = _absolute_paths
+    if data.get("kind") == "pretrain":
+        from forgetlab.pretrain.spec import _absolute_corpus_paths as absolute
     if isinstance(base, str):
         path = (folder / base).resolve()
         try:
-            data["base"] = _absolute_paths(read_toml(path), path.parent)
+            data["base"] = absolute(read_toml(path), path.parent)
         except SpecError as e:
             raise SpecError(f"{source}: base: {e}") from None
     elif isinstance(base, dict):
-        data["base"] = _absolute_paths(dict(base), folder)
+        data["base"] = absolute(dict(base), folder)
     elif base is None:
         raise SpecError(f"{source}: base: missing (a path to an experiment TOML or a [base] table)")
     if isinstance(data.get("axes"), dict):
