@@ -354,7 +354,6 @@ def skeleton(spec: ModelSpec) -> tuple[Any, Any] | None:
     from transformers import AutoConfig, AutoModel, AutoModelForCausalLM, AutoTokenizer
 
     mode, where = describe(spec)
-    kw = dict(revision=spec.revision, trust_remote_code=spec.trust_remote_code)
     with torch.device("meta"):
         if where == "registered":
             entry = models.get(spec.name)
