@@ -117,3 +117,21 @@ def test_an_lr_the_optimizer_cannot_hold_is_a_spec_error(toy_files):
 
     with pytest.raises(SpecError, match="train.lr"):
         spec(toy_files, lr=1e39)
+
+
+def test_qlora_without_cuda_is_one_line_at_validate(toy_files):
+    from forgetlab.errors import ForgetlabError
+    from forgetlab.validate import validate
+
+    tr, te = toy_files
+    s = spec_from_dict(
+        {
+            "model": {"name": "tiny-gpt2"},
+            "method": {"kind": "lora", "quantize": "4bit"},
+            "stream": {"kind": "files", "train": str(tr), "test": str(te)},
+        }
+    )
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    with pytest.raises(ForgetlabError, match="QLoRA needs a CUDA GPU"):
+        validate(s)

@@ -41,6 +41,7 @@ def check_parts(spec: ExperimentSpec, mode: str, scenario: str) -> None:
 def validate(spec: ExperimentSpec) -> ValidationReport:
     """Resolve every name and build the stream; raises ForgetlabError on the first problem."""
     mode, source = describe(spec.model)
+    build_method(spec.method).check_environment()  # e.g. QLoRA on a machine without CUDA
     stream = build_experiment_stream(spec)
     backbone, tokenizer = skeleton(spec.model) or (None, None)
     if backbone is not None:

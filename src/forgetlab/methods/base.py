@@ -39,6 +39,14 @@ class Method:
     def apply(self, learner: Learner) -> None:
         """Change `learner` in place; afterwards `requires_grad` marks what trains."""
 
+    def check_environment(self) -> None:
+        """Raise MethodError if this machine cannot run the method (e.g. QLoRA without CUDA);
+        called by `forgetlab validate` and before a model loads."""
+
+    def load_kwargs(self) -> dict:
+        """Extra keyword arguments for `from_pretrained` (e.g. a quantization config)."""
+        return {}
+
 
 methods: Registry[type[Method]] = Registry("method")
 

@@ -43,7 +43,17 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
     from forgetlab.methods import build_method
 
     torch.manual_seed(spec.seed)
-    backbone, tokenizer, mode = load(spec.model)
+    method = build_method(spec.method)
+    method.check_environment()
+    extra = method.load_kwargs()
+    if extra and spec.model.name in models:
+        from forgetlab.errors import SpecError
+
+        raise SpecError(
+            f"method.quantize: {spec.model.name!r} is built from a config here; quantized "
+            "loading needs a hub or local model"
+        )
+    backbone, tokenizer, mode = load(spec.model, extra)
     check_fit(backbone, tokenizer, spec)  # the check `forgetlab validate` makes
     if mode == "text_to_text":
         learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
@@ -53,6 +63,6 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
         )
     if spec.model.dtype != "float32":
         learner.to(getattr(torch, spec.model.dtype))
-    build_method(spec.method).apply(learner)
+    method.apply(learner)
     learner.method_params = frozenset(id(p) for p in learner.parameters() if p.requires_grad)
     return learner
