@@ -72,9 +72,15 @@ def test_existing_run_dir_is_never_overwritten_without_flag(tmp_path: Path, caps
     code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet")
     assert code == 2 and "already exists" in err and "--overwrite" in err
     assert (out / "results.json").read_text() == "precious"
+    # --overwrite replaces only a forgetlab run: this folder of user files is refused
     code, _, err = cli(capsys, "run", str(spec), "--out", str(out), "--quiet", "--overwrite")
+    assert code == 2 and "not a forgetlab run" in err
+    assert (out / "results.json").read_text() == "precious"
+    run = tmp_path / "a-run"
+    assert cli(capsys, "run", str(spec), "--out", str(run), "--quiet")[0] == 0
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(run), "--quiet", "--overwrite")
     assert code == 0, err
-    assert json.loads((out / "results.json").read_text())["status"] == "complete"
+    assert json.loads((run / "results.json").read_text())["status"] == "complete"
 
 
 def test_validate_formats_one_example_per_task(tmp_path: Path, capsys, toy_files):

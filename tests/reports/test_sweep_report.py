@@ -70,7 +70,8 @@ def test_sweep_page_has_every_section_and_figure(tmp_path: Path):
     summary = next(s for s in page.sections if s.id == "summary").blocks[0]
     first = summary.rows[0]  # factor 1, strategy ewc (sorted)
     assert first[0] == "transform.factor=1, strategy.kind=ewc" and first[1] == "6"
-    assert first[3].startswith(
+    forgetting = summary.header.index("average_forgetting")
+    assert first[forgetting].startswith(
         f"{np.mean([0.4 + s * 0.01 + o * 0.1 for s in range(3) for o in (0, 1)]):.3f} ± "
     )
     cells = next(s for s in page.sections if s.id == "cells").blocks[0]

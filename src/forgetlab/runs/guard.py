@@ -21,7 +21,7 @@ import shutil
 from pathlib import Path
 
 from forgetlab.errors import RunDirError
-from forgetlab.output_paths import RUN_MARKER, is_run_dir, is_sweep_dir
+from forgetlab.output_paths import RUN_MARKER, SWEEP_MARKER, is_run_dir, is_sweep_dir  # noqa: F401
 
 LOCK = ".forgetlab.lock"
 
