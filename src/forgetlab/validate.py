@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from forgetlab.errors import SpecError
 from forgetlab.methods import build_method
 from forgetlab.models import describe, skeleton
 from forgetlab.models.fit import check_fit
@@ -21,7 +22,9 @@ class ValidationReport:
     examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
 
 
-def format_example(stream: Stream, mode: str, text: str, label: int) -> str:
+def format_example(stream: Stream, mode: str, text: str, label: int, target=None) -> str:
+    if target is not None:  # generative streams: the instruction and its response
+        return f"{text}  ->  {target}"
     if mode == "text_to_text":
         return f"{stream.format_prompt(text)} {stream.verbalize(label)}"
     return f"{text}  ->  {stream.class_names[label]}"
@@ -32,6 +35,8 @@ def check_parts(spec: ExperimentSpec, mode: str, scenario: str) -> None:
     with this learner mode and scenario (shared by `forgetlab validate` and every run)."""
     from forgetlab.observers import observers
 
+    if scenario == "generative" and mode == "classifier":
+        raise SpecError("model.name: a generative stream needs a causal LM, not a classifier")
     for strategy in build_strategies(spec.strategy):
         strategy.check(mode, scenario, spec.method.kind)
     for name in observers.in_order():
@@ -53,7 +58,10 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
         resolve_layers(spec.probe.layers, backbone)  # indices against the model's layer count
     check_parts(spec, mode, stream.scenario)
     examples = [
-        (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
+        (
+            t.name,
+            format_example(stream, mode, t.train[0].text, t.train[0].label, t.train[0].target),
+        )
         for t in stream.tasks
     ]
     return ValidationReport(stream, mode, source, examples)

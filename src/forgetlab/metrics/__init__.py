@@ -10,6 +10,8 @@ from forgetlab.metrics.forgetting import (
 )
 from forgetlab.metrics.registry import Metric, higher_is_better, metrics
 
+from forgetlab.metrics import general as _general  # noqa: E402,F401  isort: skip
+
 __all__ = [
     "all_metrics",
     "average_accuracy",

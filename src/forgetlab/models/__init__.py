@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from forgetlab.models.batch import Batch, ModelOutput
 from forgetlab.models.classifier import ClassifierLearner
 from forgetlab.models.fit import check_fit
+from forgetlab.models.generative import GenerativeLearner
 from forgetlab.models.learner import Encoded, Learner
 from forgetlab.models.text_to_text import TextToTextLearner
 from forgetlab.models.zoo import describe, load, models, skeleton
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Batch",
     "Encoded",
+    "GenerativeLearner",
     "Learner",
     "ModelOutput",
     "build_learner",
@@ -55,7 +57,13 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
         )
     backbone, tokenizer, mode = load(spec.model, extra)
     check_fit(backbone, tokenizer, spec)  # the check `forgetlab validate` makes
-    if mode == "text_to_text":
+    if stream.generative and mode != "text_to_text":
+        from forgetlab.errors import SpecError
+
+        raise SpecError(f"model.name: a {stream.scenario} stream needs a causal LM, not {mode}")
+    if stream.generative:
+        learner = GenerativeLearner(backbone, tokenizer, stream, spec.train.max_length)
+    elif mode == "text_to_text":
         learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
     else:
         learner = ClassifierLearner(

@@ -38,6 +38,7 @@ class Learner(nn.Module):
     """Base class. Subclasses implement encode, collate, forward and scores."""
 
     mode: str = ""
+    generative: bool = False  # free-text targets, scored by generation (GenerativeLearner)
 
     def __init__(self, backbone: nn.Module, tokenizer, stream: Stream, max_length: int) -> None:
         super().__init__()

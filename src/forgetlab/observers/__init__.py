@@ -22,6 +22,7 @@ from forgetlab.observers import evaluation as _evaluation  # noqa: E402,F401  is
 from forgetlab.observers import exact_match as _exact_match  # noqa: E402,F401  isort: skip
 from forgetlab.observers import probing as _probing  # noqa: E402,F401  isort: skip
 from forgetlab.observers import membership as _membership  # noqa: E402,F401  isort: skip
+from forgetlab.observers import general as _general  # noqa: E402,F401  isort: skip
 from forgetlab.observers import checkpoint as _checkpoint  # noqa: E402,F401  isort: skip
 from forgetlab.observers import tracking as _tracking  # noqa: E402,F401  isort: skip
 from forgetlab.observers import memory as _memory  # noqa: E402,F401  isort: skip

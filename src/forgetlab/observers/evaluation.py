@@ -4,16 +4,48 @@ Its records are the rows of the accuracy matrix R (`accuracy`), the accuracy per
 group (`group_accuracy`, e.g. head/torso/tail) and the seconds it took (`eval_s`). Test
 features of a frozen backbone are reused across stages (`FrozenFeatureCache`); observers that
 want the evaluation forward's hidden states (probing) get them through `on_hidden`.
+
+Generative streams (chat, instructions) have no classes to rank: the model writes a response
+to every test prompt (`[eval.generation]`: greedy or sampled, `max_new_tokens`) and R holds
+one text score per task (`eval.generation.metric`: rouge_l by default), named in results.json
+as `score_metric`; every score is also recorded per stage (`scores`: {metric: [per task]}).
 """
 
 from __future__ import annotations
 
 import time
 
-from pydantic import Field, PositiveInt
+from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
 
-from forgetlab.observers.base import Observer, ObserverEnv, StageView, register
+from forgetlab.observers.base import History, Observer, ObserverEnv, StageView, register
+from forgetlab.registry import did_you_mean
 from forgetlab.spec.base import SpecModel
+
+
+class GenerationSpec(SpecModel):
+    metric: str = Field(
+        "rouge_l", description="the score R holds: exact_match | token_f1 | rouge_l"
+    )
+    max_new_tokens: PositiveInt = Field(64, description="at most this many generated tokens")
+    do_sample: bool = Field(False, description="false: greedy decoding; true: sampling")
+    temperature: float = Field(1.0, gt=0, allow_inf_nan=False, description="sampling only")
+    top_k: NonNegativeInt = Field(0, description="sampling only; 0: no top-k cut")
+    top_p: float = Field(1.0, gt=0, le=1, description="sampling only; 1: no nucleus cut")
+    batch_size: PositiveInt | None = Field(
+        None, description="prompts per generate call (default: eval.batch_size)"
+    )
+
+    @field_validator("metric")
+    @classmethod
+    def _known(cls, v: str) -> str:
+        from forgetlab.eval.text_scores import text_metrics
+
+        if v not in text_metrics:
+            hint = did_you_mean(v, text_metrics.names()) or " choose one of: " + ", ".join(
+                text_metrics.names()
+            )
+            raise ValueError(f"unknown text metric {v!r};{hint}")
+        return v
 
 
 class EvalSpec(SpecModel):
@@ -22,6 +54,10 @@ class EvalSpec(SpecModel):
         False,
         description="causal LMs: also generate each answer greedily and report exact-match "
         "accuracy per stage (next to the log-likelihood ranking)",
+    )
+    generation: GenerationSpec = Field(
+        default_factory=GenerationSpec,
+        description="generative (chat) streams: decoding settings and the score R holds",
     )
 
 
@@ -88,8 +124,34 @@ class Evaluation(Observer):
             "eval_s": time.perf_counter() - t0,
         }
 
+    def _generate(self, view: StageView) -> dict:
+        """A generative stream's row of R: the chosen text score of generated answers."""
+        from forgetlab.eval.generation import score_generative
+
+        t0 = time.perf_counter()
+        gen = self.spec.generation
+        scores = score_generative(
+            view.learner, view.stream, gen, self.spec.batch_size, view.seed, view.stage
+        )
+        return {
+            "accuracy": [s.means[gen.metric] for s in scores],
+            "scores": {k: [s.means[k] for s in scores] for k in scores[0].means},
+            "samples": {
+                view.stream.task_names[s.task]: [list(x) for x in s.samples] for s in scores
+            },
+            "eval_s": time.perf_counter() - t0,
+        }
+
+    def _score(self, view: StageView) -> dict:
+        return self._generate(view) if view.stream.generative else self._evaluate(view)
+
     def before_stream(self, view: StageView) -> dict:
-        return self._evaluate(view)
+        return self._score(view)
 
     def after_stage(self, view: StageView) -> dict:
-        return self._evaluate(view)
+        return self._score(view)
+
+    def results(self, history: History) -> dict:
+        """`score_metric`: what the accuracy matrix R holds."""
+        generative = self.learner.stream.generative
+        return {"score_metric": self.spec.generation.metric if generative else "accuracy"}

@@ -18,8 +18,15 @@ class ExactMatch(Observer):
 
     @classmethod
     def check(cls, spec, mode: str) -> None:
+        from forgetlab.streams import is_generative
+
         if spec.eval.exact_match and mode != "text_to_text":
             raise SpecError("eval.exact_match needs a causal LM (text_to_text mode)")
+        if spec.eval.exact_match and is_generative(spec.stream):
+            raise SpecError(
+                "eval.exact_match: a generative stream is scored by generation already "
+                "(exact_match, token_f1, rouge_l; see eval.generation)"
+            )
 
     def after_stage(self, view: StageView) -> dict:
         from forgetlab.eval.exact_match import exact_match

@@ -180,20 +180,34 @@ def stage_cost(stages: list[dict[str, Any]], probing_s: list[float] | None) -> F
     )
 
 
-def general_curves(series: dict[str, list[float | None]]) -> Figure:
-    """General-ability figures (e.g. held-out perplexity) per stage; index 0 may be initial."""
-    names = list(series)
-    fig = MplFigure(figsize=(min(3.6 * len(names), 11), 3.0))
-    for k, name in enumerate(names):
-        ax = fig.add_subplot(1, len(names), k + 1)
-        ys = np.array([np.nan if v is None else float(v) for v in series[name]])
-        ax.plot(np.arange(len(ys)), ys, "-o", markersize=3)
+def general_curves(
+    series: dict[str, list[float | None]],
+    score: list[float | None] | None = None,
+    score_name: str = "accuracy",
+    points: list[str] | None = None,
+) -> Figure:
+    """General-ability figures (e.g. held-out perplexity) per evaluation point (index 0: before
+    training when recorded), beside the stream's mean `score` on the tasks seen so far."""
+    panels = ([(f"stream: mean {score_name}, seen tasks", score)] if score else []) + list(
+        series.items()
+    )
+    fig = MplFigure(figsize=(min(3.4 * len(panels), 13), 3.0))
+    for k, (name, values) in enumerate(panels):
+        ax = fig.add_subplot(1, len(panels), k + 1)
+        ys = np.array([np.nan if v is None else float(v) for v in values])
+        ax.plot(
+            np.arange(len(ys)), ys, "-o", markersize=3, color="C1" if k == 0 and score else "C0"
+        )
         ax.set_title(name, fontsize=10)
-        ax.set_xlabel("evaluation point (0 = first recorded)")
+        if points is not None and len(points) >= len(ys):
+            ax.set_xticks(range(len(ys)), [p.replace("after ", "") for p in points[: len(ys)]])
+        else:
+            ax.set_xlabel("evaluation point (0 = first recorded)")
         ax.grid(alpha=0.3)
+    fig.subplots_adjust(wspace=0.35)
     return render_figure(
         fig,
         "general_ability",
-        "General ability measured at each evaluation point "
-        "(as recorded in results.json `general`).",
+        "General ability before training and after each stage (results.json `general`), "
+        "beside the stream's own mean score on the tasks seen so far (first panel).",
     )

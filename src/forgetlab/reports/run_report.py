@@ -86,6 +86,16 @@ def accuracy_section(run: RunData, labels: list[str]) -> Section:
     ]
     if len(run.R) < len(run.tasks):
         blocks.insert(0, Text(f"Run not finished: {len(run.R)} of {len(run.tasks)} stages."))
+    score = run.results.get("score_metric")
+    if score and score != "accuracy":
+        blocks.insert(
+            0,
+            Text(
+                f"A generative stream: R holds {score} of the model's generated answers "
+                "against the references (not a ranking accuracy); every metric is computed "
+                "on it."
+            ),
+        )
     return Section("accuracy", "Accuracy matrix and metrics", blocks)
 
 
@@ -179,9 +189,12 @@ def summary_number(value: Any) -> float | None:
 
 
 def general_series(run: RunData) -> dict[str, list]:
-    """General-ability figures as {name: [value per evaluation point]}, from either layout."""
+    """General-ability figures as {name: [value per evaluation point]}, from either layout
+    (the `general` observer's: `general.series`, one value before training then per stage)."""
     general = run.results.get("general")
     series: dict[str, list] = {}
+    if isinstance(general, dict) and isinstance(general.get("series"), dict):
+        return {k: list(v) for k, v in general["series"].items() if isinstance(v, list)}
     if isinstance(general, dict):
         for name, values in general.items():
             if isinstance(values, list) and all(
@@ -198,6 +211,39 @@ def general_series(run: RunData) -> dict[str, list]:
             if isinstance(v, int | float):
                 series.setdefault(name, []).append(v)
     return series
+
+
+def seen_mean(run: RunData) -> list[float | None]:
+    """Mean of R over the tasks seen so far at each point: before training (all tasks, the
+    zero-shot score), then after each stage (tasks 0..i)."""
+    out: list[float | None] = [float(np.nanmean(run.initial)) if len(run.initial) else None]
+    for i, row in enumerate(run.R):
+        out.append(float(np.nanmean(row[: i + 1])))
+    return out
+
+
+def general_section(run: RunData, series: dict[str, list], labels: list[str]) -> Section:
+    """General ability beside R: the stream's mean score on seen tasks and each general
+    figure, before training and after every stage, with the table of values."""
+    general = run.results.get("general") if isinstance(run.results.get("general"), dict) else {}
+    metric = run.results.get("score_metric") or "accuracy"
+    points = ["before"] + [f"after {labels[i]}" for i in range(len(run.R))]
+    blocks: list = [
+        figures_run.general_curves(series, seen_mean(run), metric, points),
+    ]
+    rows = [[name] + [fmt(v) for v in values] for name, values in series.items()]
+    blocks.append(Table(["figure", *points[: max(len(v) for v in series.values())]], rows))
+    facts = []
+    if general.get("text_source"):
+        facts.append(f"perplexity on {general.get('texts')} texts: {general['text_source']}")
+    if general.get("unseen_tasks"):
+        facts.append("unseen tasks (never trained): " + ", ".join(general["unseen_tasks"]))
+    for name in ("general_ppl_increase", "unseen_task_drop"):
+        if general.get(name) is not None:
+            facts.append(f"{name} = {fmt(general[name])} ({metric_meaning(name)})")
+    if facts:
+        blocks.insert(0, Text("; ".join(facts) + "."))
+    return Section("general", "General ability", blocks)
 
 
 MEMORY = [("peak_rss_mb", "peak RSS MB"), ("peak_cuda_mb", "peak CUDA MB")]
@@ -277,7 +323,7 @@ def run_page(run: RunData, slug: str = "") -> Page:
             sections.append(optional)
     series = general_series(run)
     if series:
-        sections.append(Section("general", "General ability", [figures_run.general_curves(series)]))
+        sections.append(general_section(run, series, labels))
     sections += [cost_section(run), summary_section(run)]
     subtitle = (
         f"{res.get('stream', '?')} ({res.get('scenario', '?')}), {len(run.tasks)} tasks · model "

@@ -12,11 +12,17 @@ def nan_to_none(d: dict[str, float]) -> dict[str, float | None]:
 
 
 def score_rows(results: ResultsFile) -> list[tuple]:
-    """Long-form rows for scores.csv: accuracy per (stage, task), then the final figures."""
-    rows = [(-1, t, "accuracy", a) for t, a in zip(results.tasks, results.initial_accuracy)]
+    """Long-form rows for scores.csv: R per (stage, task) under the name of what it holds
+    (`score_metric`: accuracy, or a generative stream's text score), the other text scores
+    of generative streams, then the final figures."""
+    name = (results.model_extra or {}).get("score_metric") or "accuracy"
+    rows = [(-1, t, name, a) for t, a in zip(results.tasks, results.initial_accuracy)]
     for i, row in enumerate(results.accuracy_matrix):
-        rows += [(i, t, "accuracy", a) for t, a in zip(results.tasks, row)]
+        rows += [(i, t, name, a) for t, a in zip(results.tasks, row)]
     for rec in results.stages:
+        for metric, values in ((rec.model_extra or {}).get("scores") or {}).items():
+            if metric != name:
+                rows += [(rec.stage, t, metric, v) for t, v in zip(results.tasks, values)]
         rows += [
             (rec.stage, t, "exact_match", a) for t, a in zip(results.tasks, rec.exact_match or [])
         ]

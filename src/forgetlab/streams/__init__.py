@@ -13,8 +13,24 @@ from forgetlab.streams import wordnet_stream as _wordnet_stream  # noqa: E402,F4
 from forgetlab.streams import files_stream as _files_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import hf_stream as _hf_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams.facts import stream as _facts_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams import chat_stream as _chat_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams import wordnet_instruct as _wordnet_instruct  # noqa: E402,F401  isort: skip
 
-__all__ = ["Example", "Stream", "Task", "stream_kinds", "build_stream", "build_experiment_stream"]
+__all__ = [
+    "Example",
+    "Stream",
+    "Task",
+    "stream_kinds",
+    "build_stream",
+    "build_experiment_stream",
+    "is_generative",
+]
+
+
+def is_generative(stream_spec) -> bool:
+    """Whether a stream spec's kind builds a generative stream (free-text targets), without
+    building it (spec checks)."""
+    return bool(getattr(stream_kinds.get(stream_spec.kind), "generative", False))
 
 
 def build_stream(spec) -> Stream:

@@ -5,7 +5,9 @@ global ids across the stream (task 0's classes first), so a classifier has one o
 class and a scenario decides which outputs compete:
 
 - class_incremental: all classes seen so far compete, no task id at test time;
-- task_incremental: only the example's own task's classes compete (one head per task).
+- task_incremental: only the example's own task's classes compete (one head per task);
+- generative: no classes at all; every example has a free-text `target` (an instruction's
+  response) that a causal LM writes, scored by generation (exact match, token F1, ROUGE-L).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import torch
 
 Scenario = Literal["class_incremental", "task_incremental"]
 SCENARIOS: tuple[str, ...] = ("class_incremental", "task_incremental")
+GENERATIVE = "generative"  # the scenario of streams whose targets are free text (no classes)
+NO_LABEL = -1  # the label of an example of a generative stream
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,10 @@ class Example:
 
     `group` optionally tags a test example (e.g. "tail" for a rare class, "overwritten" for
     a fact a later task rewrote); accuracy is then also reported per group.
+
+    Generative streams (chat, instructions) have no classes: `label` is NO_LABEL, `text` is
+    the last user message, `target` the response to write, and `context` the conversation
+    before it as (role, content) pairs (a system message, earlier turns).
     """
 
     text: str
@@ -33,6 +41,8 @@ class Example:
     task: int
     uid: int
     group: str = ""
+    target: str | None = None
+    context: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -51,6 +61,8 @@ class Task:
         for split in (self.train, self.test):
             for ex in split:
                 h.update(f"{ex.label}\t{ex.text}\n".encode())
+                if ex.target is not None:  # generative examples: the response and context too
+                    h.update(f"{ex.context!r}\t{ex.target}\n".encode())
         return h.hexdigest()[:16]
 
 
@@ -62,7 +74,7 @@ class Stream:
     """An ordered sequence of tasks plus the scenario that defines what competes."""
 
     name: str
-    scenario: Scenario
+    scenario: Scenario | Literal["generative"]
     class_names: tuple[str, ...]
     tasks: tuple[Task, ...]
     prompt: str = DEFAULT_PROMPT
@@ -75,6 +87,11 @@ class Stream:
     @property
     def task_names(self) -> list[str]:
         return [t.name for t in self.tasks]
+
+    @property
+    def generative(self) -> bool:
+        """Free-text targets, scored by generation (no classes compete)."""
+        return self.scenario == GENERATIVE
 
     def candidates(self, stage: int, task: int) -> tuple[int, ...]:
         """Class ids that compete for an example of `task` after training stage `stage`.
