@@ -19,7 +19,18 @@ import sys
 
 import typer
 
-from forgetlab.cli import compare, infer, ls, pretrain, probe, report, run, sweep, validate
+from forgetlab.cli import (
+    audit,
+    compare,
+    infer,
+    ls,
+    pretrain,
+    probe,
+    report,
+    run,
+    sweep,
+    validate,
+)
 from forgetlab.errors import ForgetlabError, Interrupted
 
 app = typer.Typer(
@@ -38,6 +49,7 @@ app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
 app.command("infer", epilog=infer.EPILOG)(infer.infer_cmd)
 app.command("pretrain", epilog=pretrain.EPILOG)(pretrain.pretrain_cmd)
 probe.register(app)  # probe, probe-checkpoints
+app.command("audit", epilog=audit.EPILOG)(audit.audit_cmd)
 
 
 def _show_version(value: bool) -> None:

@@ -82,6 +82,26 @@ def wordnet_choice_tasks(
     return tasks
 
 
+def file_choice_task(name: str, path, per_class: int, seed: int) -> ChoiceTask:
+    """A task from a JSONL/CSV file with `text` and `label` columns: the labels (sorted) are
+    the choices; at most `per_class` items per label, picked by seed."""
+    from pathlib import Path
+
+    from forgetlab.streams.files_stream import read_records
+
+    records = read_records(Path(path), "text", "label", "task")
+    labels = sorted({r.label for r in records})
+    if len(labels) < 2:
+        raise DataError(f"unseen task {name!r} ({path}): needs at least 2 labels, has {labels}")
+    rng = random.Random(f"unseen-file:{seed}:{name}")
+    items = []
+    for k, label in enumerate(labels):
+        texts = [r.text for r in records if r.label == label]
+        items += [(t, k) for t in rng.sample(texts, min(per_class, len(texts)))]
+    rng.shuffle(items)
+    return ChoiceTask(name, tuple(labels), tuple(items))
+
+
 def choice_correct(
     backbone, tokenizer, task: ChoiceTask, *, batch_size: int, max_length: int = 128, device=None
 ) -> tuple[np.ndarray, np.ndarray]:
