@@ -10,9 +10,12 @@ from forgetlab.spec import load_spec
 from forgetlab.validate import validate
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-# experiments/sweeps/ holds sweep specs, validated in tests/sweeps/test_examples.py
+# experiments/sweeps/ holds sweep specs, validated in tests/sweeps/test_examples.py;
+# experiments/llm/ holds hub-model specs, validated offline in tests/llm/test_llm_specs.py
 SPECS = sorted(
-    p for p in EXPERIMENTS.rglob("*.toml") if p.relative_to(EXPERIMENTS).parts[0] != "sweeps"
+    p
+    for p in EXPERIMENTS.rglob("*.toml")
+    if p.relative_to(EXPERIMENTS).parts[0] not in ("sweeps", "llm")
 )
 
 

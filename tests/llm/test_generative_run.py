@@ -54,3 +54,28 @@ def test_generative_R_learns_then_forgets(tmp_path):
     rows = list(csv.DictReader((run.run_dir / "scores.csv").open()))
     metrics = {r["metric"] for r in rows}
     assert {"exact_match", "token_f1", "rouge_l"} <= metrics and "accuracy" not in metrics
+
+
+def test_resumed_chat_run_with_replay_ewc_and_general_equals_an_uninterrupted_one(tmp_path):
+    from tests.conftest import killed_after_stage_0
+
+    d = chat_spec(tmp_path)
+    d["model"]["config_overrides"]["n_layer"] = 1
+    d["train"].update(epochs=1, batch_size=8)
+    d["strategy"] = [{"kind": "er", "memory_size": 8}, {"kind": "ewc", "samples": 8}]
+    d["general"] = {
+        "max_texts": 4,
+        "max_length": 32,
+        "unseen_tasks": 1,
+        "unseen_classes_per_task": 2,
+        "unseen_per_class": 3,
+    }
+    spec = spec_from_dict(d)
+    whole = forgetlab.run(spec, out=tmp_path / "whole").results.model_dump()
+    killed_after_stage_0(spec, tmp_path / "killed")
+    resumed = forgetlab.resume(tmp_path / "killed").results.model_dump()
+    assert resumed["resumed_after"] == [0]
+    assert resumed["accuracy_matrix"] == whole["accuracy_matrix"]
+    assert resumed["general"]["series"] == whole["general"]["series"]
+    assert [s["scores"] for s in resumed["stages"]] == [s["scores"] for s in whole["stages"]]
+    assert [s["mean_loss"] for s in resumed["stages"]] == [s["mean_loss"] for s in whole["stages"]]

@@ -127,12 +127,14 @@ class Evaluation(Observer):
     def _generate(self, view: StageView) -> dict:
         """A generative stream's row of R: the chosen text score of generated answers."""
         from forgetlab.eval.generation import score_generative
+        from forgetlab.train.precision import Precision
 
         t0 = time.perf_counter()
         gen = self.spec.generation
-        scores = score_generative(
-            view.learner, view.stream, gen, self.spec.batch_size, view.seed, view.stage
-        )
+        with Precision(self.precision, view.device).autocast():
+            scores = score_generative(
+                view.learner, view.stream, gen, self.spec.batch_size, view.seed, view.stage
+            )
         return {
             "accuracy": [s.means[gen.metric] for s in scores],
             "scores": {k: [s.means[k] for s in scores] for k in scores[0].means},

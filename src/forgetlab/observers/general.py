@@ -116,7 +116,6 @@ class General(Observer):
             if n_unseen
             else []
         )
-        self.records: dict[int, dict] = {}  # stage (-1: before training) -> record
 
     @classmethod
     def build(cls, spec, env: ObserverEnv) -> General | None:
@@ -184,7 +183,6 @@ class General(Observer):
                 include_path=s.lm_eval_include_path,
                 seed=view.seed,
             )
-        self.records[view.stage] = rec
         return {"general": rec}
 
     def before_stream(self, view: StageView) -> dict:
@@ -242,9 +240,11 @@ class General(Observer):
             }
         }
 
-    def score_rows(self) -> list[tuple]:
+    def score_rows(self, history: History) -> list[tuple]:
         rows: list[tuple] = []
-        for stage, rec in sorted(self.records.items()):
+        for stage, rec in zip(range(-1, len(history.stages)), self._points(history)):
+            if not rec:
+                continue
             rows.append((stage, "", "general_ppl", rec["perplexity"]))
             rows += [(stage, d, "general_ppl", v) for d, v in rec["perplexity_by_domain"].items()]
             rows += [
@@ -253,9 +253,3 @@ class General(Observer):
             for task, values in (rec.get("lm_eval") or {}).items():
                 rows += [(stage, task, f"lm_eval_{k}", v) for k, v in values.items()]
         return rows
-
-    def state_dict(self) -> dict:
-        return {"records": {str(k): v for k, v in self.records.items()}}
-
-    def load_state_dict(self, state: dict) -> None:
-        self.records = {int(k): v for k, v in (state.get("records") or {}).items()}

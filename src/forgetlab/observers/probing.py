@@ -17,6 +17,14 @@ class Probing(Observer):
         self.prober = prober
 
     @classmethod
+    def check(cls, spec, mode: str) -> None:
+        from forgetlab.errors import SpecError
+        from forgetlab.streams import is_generative
+
+        if spec.probe is not None and is_generative(spec.stream):
+            raise SpecError("probe: a generative (chat) stream has no classes to probe")
+
+    @classmethod
     def build(cls, spec, env: ObserverEnv) -> Probing | None:
         if spec.probe is None:
             return None

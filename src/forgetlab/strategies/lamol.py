@@ -16,6 +16,7 @@ from typing import Literal
 import torch
 from pydantic import Field, NonNegativeFloat, PositiveInt
 
+from forgetlab.errors import ForgetlabError
 from forgetlab.models.batch import pad
 from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import ItemBatches, Strategy, TaskContext, strategies
@@ -40,6 +41,14 @@ def marker(task: int) -> str:
 class LAMOL(Strategy):
     Spec = LAMOLSpec
     requires = {"mode": ("text_to_text", "it generates pseudo-examples")}
+
+    def check(self, mode: str, scenario: str, method: str) -> None:
+        super().check(mode, scenario, method)
+        if scenario == "generative":
+            raise ForgetlabError(
+                "strategy 'lamol' replays pseudo-examples that end in a class label; a "
+                "generative (chat) stream has none"
+            )
 
     def _marker_ids(self, ctx: TaskContext, task: int) -> list[int]:
         """Token ids of task `task`'s marker, tokenized once (they are used on every step)."""
