@@ -94,6 +94,48 @@ def test_pretrain_json_without_the_pretraining_package_is_one_line(tmp_path):
             general_texts("auto", str(folder), 10, 0)
 
 
+def test_a_ladder_checkpoint_is_scored_on_its_pretraining_heldout_part(tmp_path, monkeypatch):
+    """The run directory is found from pretrain.json's relative path, its spec.toml read by the
+    pretraining package (stood in for here: its two entry points) and the held-out documents
+    of the corpus it names are the texts."""
+    import sys
+    import types
+
+    root = tmp_path / "ladder"
+    folder = root / "checkpoints" / "tokens-000000002000"
+    folder.mkdir(parents=True)
+    (folder / "pretrain.json").write_text(
+        '{"tokens": 2000, "step": 4, "path": "checkpoints/tokens-000000002000"}'
+    )
+    (root / "spec.toml").write_text('name = "ladder"\n')
+    heldout = [f"held-out document {i}" for i in range(30)]
+    seen = []
+
+    def load_pretrain_spec(path):
+        seen.append(path)
+        return types.SimpleNamespace(corpus="the corpus spec")
+
+    def build_corpus(corpus):
+        assert corpus == "the corpus spec"
+        return types.SimpleNamespace(train=["x"], heldout=heldout)
+
+    fake_spec = types.ModuleType("forgetlab.pretrain.spec")
+    fake_spec.load_pretrain_spec = load_pretrain_spec
+    fake_corpus = types.ModuleType("forgetlab.pretrain.corpus")
+    fake_corpus.build_corpus = build_corpus
+    monkeypatch.setitem(sys.modules, "forgetlab.pretrain", types.ModuleType("forgetlab.pretrain"))
+    monkeypatch.setitem(sys.modules, "forgetlab.pretrain.spec", fake_spec)
+    monkeypatch.setitem(sys.modules, "forgetlab.pretrain.corpus", fake_corpus)
+    for model in (str(root), str(folder)):  # the run directory (last checkpoint) or one checkpoint
+        ts = general_texts("auto", model, 10, seed=0)
+        assert ts.source == "held-out part of ladder's pretraining corpus"
+        assert len(ts.texts) == 10 and set(ts.texts) <= set(heldout)
+        assert ts.domains == ["pretrain"] * 10
+    assert seen == [root / "spec.toml"] * 2
+    with pytest.raises(SpecError, match="has no pretrain.json"):
+        general_texts("pretrain", "tiny-gpt2", 10, 0)
+
+
 def test_general_observer_per_stage_metrics_and_report(tmp_path, toy_files, monkeypatch):
     pytest.importorskip("lm_eval", reason="lm-eval is not installed (extra 'lmeval')")
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-datasets"))

@@ -37,6 +37,7 @@ def layers_figure(res: dict) -> Figure | None:
     fig = MplFigure(figsize=(9, 3.0))
     ax = fig.add_subplot(1, 2, 1)
     ax.bar([w["layer"] for w in weights], [_nan(w["relative_change"]) for w in weights])
+    ax.set_xticks([w["layer"] for w in weights])
     ax.set_xlabel("layer (0 = embeddings, k = block k-1)")
     ax.set_title("relative weight change, tuned vs base", fontsize=10)
     ax.grid(alpha=0.3, axis="y")
@@ -47,6 +48,7 @@ def layers_figure(res: dict) -> Figure | None:
         lo = np.array([_nan(c["low"]) for c in cka])
         hi = np.array([_nan(c["high"]) for c in cka])
         ax.errorbar(x, y, yerr=[y - lo, hi - y], fmt="-o", markersize=3, capsize=3)
+        ax.set_xticks(x)
     ax.set_ylim(min(0.0, *(np.nan_to_num([c["value"] for c in cka], nan=0.0))), 1.05)
     ax.set_xlabel("layer")
     ax.set_title("linear CKA, base vs tuned (95% CI)", fontsize=10)
@@ -78,6 +80,7 @@ def probes_figure(res: dict) -> Figure | None:
                 color=color, alpha=0.15,
             )  # fmt: skip
         ax.set_title(task if len(task) < 40 else task[:37] + "...", fontsize=9)
+        ax.set_xticks(x)
         ax.set_xlabel("layer")
         ax.set_ylim(0, 1.02)
         ax.grid(alpha=0.3)
@@ -98,7 +101,7 @@ def general_figure(res: dict) -> Figure | None:
     if not ppl and not unseen:
         return None
     panels = [p for p in (ppl, unseen) if p]
-    fig = MplFigure(figsize=(4.5 * len(panels), 0.5 + 0.45 * max(len(p) for p in panels) + 1.2))
+    fig = MplFigure(figsize=(5.0 * len(panels), 0.5 + 0.45 * max(len(p) for p in panels) + 1.2))
     k = 1
     if ppl:
         ax = fig.add_subplot(1, len(panels), k)
@@ -108,7 +111,10 @@ def general_figure(res: dict) -> Figure | None:
         hi = np.array([_nan(ppl[n]["high"]) for n in names])
         ax.errorbar(r, range(len(names)), xerr=[r - lo, hi - r], fmt="o", capsize=3)
         ax.axvline(1.0, color="grey", lw=0.8)
+        if np.nanmax(hi) > 10 or np.nanmin(lo) < 0.1:
+            ax.set_xscale("log")
         ax.set_yticks(range(len(names)), names)
+        ax.set_ylim(-0.6, len(names) - 0.4)
         ax.set_title("perplexity, tuned / base (95% CI)", fontsize=10)
         k += 1
     if unseen:
@@ -119,9 +125,10 @@ def general_figure(res: dict) -> Figure | None:
         hi = np.array([_nan(unseen[n]["high"]) for n in names])
         ax.errorbar(d, range(len(names)), xerr=[d - lo, hi - d], fmt="o", capsize=3)
         ax.axvline(0.0, color="grey", lw=0.8)
-        ax.set_yticks(range(len(names)), [n if len(n) < 30 else n[:27] + "..." for n in names])
+        ax.set_yticks(range(len(names)), [n if len(n) < 24 else n[:21] + "..." for n in names])
+        ax.set_ylim(-0.6, len(names) - 0.4)
         ax.set_title("held-out task accuracy, tuned - base", fontsize=10)
-    fig.subplots_adjust(wspace=0.8)
+    fig.subplots_adjust(wspace=0.9)
     return render_figure(
         fig,
         "audit_general",

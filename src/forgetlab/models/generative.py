@@ -45,8 +45,8 @@ class GenerativeLearner(TextToTextLearner):
         prompt, target = self.format.encode(example)
         room = self.max_length - min(len(prompt), self.max_length // 2)
         target = target[: max(room, 1)]
-        prompt = prompt[-(self.max_length - len(target)) :] if self.max_length > len(target) else []
-        return prompt, target
+        keep = max(self.max_length - len(target), 0)
+        return prompt[len(prompt) - keep :] if keep else [], target
 
     def prompt_ids(self, example: Example) -> list[int]:
         """The prompt a generation starts from (as in training, without the target)."""
