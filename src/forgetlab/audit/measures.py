@@ -40,23 +40,36 @@ def layer_of(name: str) -> tuple[float, str]:
 
 
 def weight_change(base, tuned) -> list[dict]:
-    """Relative weight change per layer; parameters only one model has are counted apart."""
-    b = {n: p.detach().float().cpu() for n, p in base.named_parameters()}
-    t = {n: p.detach().float().cpu() for n, p in tuned.named_parameters()}
+    """Relative weight change per layer; parameters only one model has are counted apart.
+    One parameter at a time, on its own device (no copy of a whole model)."""
+    import torch
+
+    b = dict(base.named_parameters())
+    t = dict(tuned.named_parameters())
     groups: dict[str, dict] = {}
-    for name in sorted(set(b) | set(t)):
-        order, label = layer_of(name)
-        g = groups.setdefault(label, {"order": order, "delta2": 0.0, "base2": 0.0, "params": 0})
-        g.setdefault("added", 0)
-        g.setdefault("changed", 0)
-        if name in b and name in t and b[name].shape == t[name].shape:
-            d = t[name] - b[name]
-            g["delta2"] += float((d * d).sum())
-            g["base2"] += float((b[name] * b[name]).sum())
-            g["params"] += d.numel()
-            g["changed"] += int((d != 0).sum())
-        else:
-            g["added"] += (t.get(name) if name in t else b[name]).numel()
+    with torch.no_grad():
+        for name in sorted(set(b) | set(t)):
+            order, label = layer_of(name)
+            g = groups.setdefault(
+                label,
+                {
+                    "order": order,
+                    "delta2": 0.0,
+                    "base2": 0.0,
+                    "params": 0,
+                    "added": 0,
+                    "changed": 0,
+                },
+            )
+            if name in b and name in t and b[name].shape == t[name].shape:
+                x = b[name].detach().float()
+                d = t[name].detach().to(x.device).float() - x
+                g["delta2"] += float((d * d).sum())
+                g["base2"] += float((x * x).sum())
+                g["params"] += d.numel()
+                g["changed"] += int((d != 0).sum())
+            else:
+                g["added"] += (t[name] if name in t else b[name]).numel()
     out = []
     for label, g in sorted(groups.items(), key=lambda kv: kv[1]["order"]):
         rel = (g["delta2"] ** 0.5) / (g["base2"] ** 0.5) if g["base2"] > 0 else float("nan")

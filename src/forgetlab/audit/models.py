@@ -108,9 +108,10 @@ def apply_adapter(model: AuditModel, adapter: Path) -> AuditModel:
 
 
 def load_pair(
-    base: str, tuned: str | None, adapter: str | None, seed: int
+    base: str, tuned: str | None, adapter: str | None, seed: int, dtype: str = "float32"
 ) -> tuple[AuditModel, AuditModel]:
-    """(base, tuned) as described in the module docstring."""
+    """(base, tuned) as described in the module docstring, their weights cast to `dtype`
+    (bfloat16 halves the memory of large models; losses are computed in float32)."""
     if tuned is None and adapter is None:
         raise SpecError("audit: give TUNED (a model or run directory), or --adapter DIR")
     if tuned is not None and is_run_dir(tuned):
@@ -122,4 +123,9 @@ def load_pair(
         tuned_model = load_named(tuned or base, seed)
     if adapter is not None:
         tuned_model = apply_adapter(tuned_model, Path(adapter))
+    if dtype != "float32":
+        import torch
+
+        for m in (base_model, tuned_model):
+            m.backbone.to(getattr(torch, dtype))
     return base_model, tuned_model

@@ -238,6 +238,7 @@ def audit(
     overwrite: bool = False,
     device: str = "auto",
     report: bool = True,
+    dtype: str = "float32",
 ) -> AuditResult:
     """Compare BASE and TUNED (module docstring); returns the directory and its results."""
     import tomli_w
@@ -251,7 +252,9 @@ def audit(
     started = datetime.now(timezone.utc).isoformat(timespec="seconds")
     the_suite = load_suite(suite)
     dev = pick_device(device)
-    models = load_pair(base, tuned, adapter, the_suite.seed)
+    if dtype not in ("float32", "bfloat16", "float16"):
+        raise SpecError(f"--dtype: {dtype!r} is not one of float32, bfloat16, float16")
+    models = load_pair(base, tuned, adapter, the_suite.seed, dtype)
     for m in models:
         m.backbone.to(dev)
     store = RunStore(Path(out) if out is not None else default_run_dir("audit"))
@@ -269,6 +272,7 @@ def audit(
             "tuned": model_info(t),
             "suite": suite_data,
             "device": str(dev),
+            "dtype": dtype,
             "weights": measures.weight_change(b.backbone, t.backbone),
             **measure_layers(b, t, the_suite, dev),
         }

@@ -27,6 +27,7 @@ def audit_cmd(
     out: Path = typer.Option(None, "--out", help="output folder (default runs/audit/<time>)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing audit folder"),
     device: str = typer.Option("auto", "--device", help="auto | cpu | cuda"),
+    dtype: str = typer.Option("float32", "--dtype", help="float32 | bfloat16 | float16 weights"),
 ) -> None:
     """Compare a fine-tuned model with its base: layers, probes, general ability, losses."""
     from forgetlab.audit import audit
