@@ -136,6 +136,38 @@ def test_a_ladder_checkpoint_is_scored_on_its_pretraining_heldout_part(tmp_path,
         general_texts("pretrain", "tiny-gpt2", 10, 0)
 
 
+def test_a_real_ladder_run_is_scored_on_its_corpus_heldout_part(tmp_path):
+    """A tiny `forgetlab pretrain` run: [general] on a model fine-tuned from it scores the
+    held-out documents of the corpus it was pretrained on."""
+    pretrain = pytest.importorskip("forgetlab.pretrain", reason="no pretraining package")
+    from forgetlab.pretrain.corpus import build_corpus
+    from tests.pretrain.helpers import corpus_file, tiny_spec
+
+    corpus = corpus_file(tmp_path, n=600)
+    d = tiny_spec(corpus, train={"tokens": 1024, "resume_every": 100}, checkpoints={"at": [0]})
+    spec = pretrain.pretrain_spec_from_dict(d)
+    ladder = pretrain.pretrain(spec, out=tmp_path / "ladder").run_dir
+    heldout = build_corpus(spec.corpus).heldout
+    ts = general_texts("auto", str(ladder), 10, seed=0)
+    assert ts.source == "held-out part of ladder's pretraining corpus"
+    assert len(ts.texts) == min(10, len(heldout)) and set(ts.texts) <= set(heldout)
+    run = forgetlab.run(
+        spec_from_dict(
+            {
+                "model": {"name": str(ladder)},
+                "stream": {"kind": "wordnet-til", "n_tasks": 1, "classes_per_task": 2,
+                           "train_per_class": 8, "test_per_class": 4},
+                "train": {"epochs": 1, "batch_size": 8, "max_length": 32, "checkpoint": "none"},
+                "general": {"max_texts": 6, "max_length": 32, "unseen_tasks": 0},
+            }
+        ),
+        out=tmp_path / "run",
+    ).results.model_dump()  # fmt: skip
+    assert run["general"]["text_source"] == ts.source
+    assert run["general"]["domains"] == ["pretrain"]
+    assert run["general"]["unseen_task_drop"] is None  # no unseen tasks: no such figure
+
+
 def test_general_observer_per_stage_metrics_and_report(tmp_path, toy_files, monkeypatch):
     pytest.importorskip("lm_eval", reason="lm-eval is not installed (extra 'lmeval')")
     monkeypatch.setenv("HF_DATASETS_CACHE", str(tmp_path / "hf-datasets"))
