@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 
 from forgetlab.errors import Interrupted, RunDirError
-from forgetlab.metrics import all_metrics
 from forgetlab.metrics.distance import forgetting_by_distance
+from forgetlab.metrics.registry import compute_all
 from forgetlab.models import build_learner
 from forgetlab.models.zoo import provenance
 from forgetlab.observers import History, ObserverEnv, build_observers
@@ -268,6 +268,12 @@ class Session:
         return self.earlier_wall_s + time.perf_counter() - self.t_start
 
     # -- results.json ---------------------------------------------------------------------
+    def _metric_inputs(self) -> dict:
+        inputs: dict = {}
+        for obs in self.observers:
+            inputs.update(obs.metric_inputs(self.history))
+        return inputs
+
     def _stage_record(self, result: StageResult) -> StageRecord:
         s = result.stats
         return StageRecord(
@@ -319,7 +325,7 @@ class Session:
             initial_accuracy=b,
             accuracy_matrix=R,
             test_counts=[len(t.test) for t in stream.tasks],
-            metrics=nan_to_none(all_metrics(R, b)) if complete else {},
+            metrics=nan_to_none(compute_all(R, b, self._metric_inputs())) if complete else {},
             forgetting_by_distance=[float(x) for x in forgetting_by_distance(R)]
             if complete
             else [],

@@ -12,6 +12,7 @@ each returns a JSON-able record that the run stores with the stage:
                                          become fields of that stage's record in results.json
     results(history) -> dict | None      at the end (and after every stage, for the partial
                                          results.json): top-level sections of results.json
+    metric_inputs(history) -> dict       named series for registered metrics (general_ppl)
     state_dict() / load_state_dict(d)    what a resumed run needs (JSON + tensors, no pickle)
     close(results, failed)               release files, trackers (after the last stage)
 
@@ -133,6 +134,11 @@ class Observer:
 
     def on_hidden(self, task: int, batch, hidden_states) -> None:
         return None
+
+    def metric_inputs(self, history: History) -> dict:
+        """Named series the registered metrics may read besides R and b (e.g. general_ppl:
+        before training, then after each stage); see `forgetlab.metrics.registry`."""
+        return {}
 
     def score_rows(self, history: History) -> list[tuple]:
         """Extra long-form rows for scores.csv: (stage, task, metric, value[, layer])."""
