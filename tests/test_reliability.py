@@ -31,7 +31,7 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_finished_stages(tmp_path: P
     spec = spec_from_dict(tiny_wordnet())
     real = loop.train_stage
 
-    def poisoned(ctx, strategies, bar=None):
+    def poisoned(ctx, strategies, *args):
         if ctx.stage == 1:  # from stage 1 on, every loss is NaN
             forward = ctx.learner.forward
 
@@ -40,7 +40,7 @@ def test_nan_loss_stops_with_a_clear_error_and_keeps_finished_stages(tmp_path: P
                 return dataclasses.replace(out, loss=out.loss * float("nan"))
 
             ctx.learner.forward = nan_forward
-        return real(ctx, strategies, bar)
+        return real(ctx, strategies, *args)
 
     monkeypatch.setattr(stream_loop, "train_stage", poisoned)
     out = tmp_path / "nan"
