@@ -61,6 +61,7 @@ class RunProbing:
     missing: list[int]
     out: Path
     warnings: list[str]
+    R: list | None = None  # the model's accuracy matrix the gaps and tests compare with
 
 
 def checkpoint_stages(run_dir: Path) -> list[tuple[int, Path]]:
@@ -141,7 +142,7 @@ def probe_run(
     )
     stages = [s for s, _ in ckpts]
     missing = [s for s in range(len(stream.tasks)) if s not in stages]
-    return RunProbing(results, stages, missing, out, warnings)
+    return RunProbing(results, stages, missing, out, warnings, R)
 
 
 def _has_backbone_weights(folder: Path) -> bool:
