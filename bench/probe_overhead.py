@@ -5,7 +5,8 @@ experiment wires it (test features from the evaluation pass, train features subs
     OMP_NUM_THREADS=1 .venv/bin/python bench/probe_overhead.py --tasks 5 --profile
 
 Prints training, evaluation and probing seconds per stage, the overhead, and R beside P and
-P0 (linear and prototype probes at the last layer).
+P0 (linear and prototype probes at the last layer), and the P vs R summary (the evaluation
+hands the prober the model's per-example hits for the paired tests).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def main() -> None:
     device = torch.device("cpu")
     strategies = build_strategies(spec.strategy)
     encode = EncodeCache(learner)
-    prober = Prober(spec.probe, stream, learner, device)
+    prober = Prober(spec.probe, stream, learner, device, seed=spec.seed)
     cpu = {"train": 0.0, "eval": 0.0, "probe": 0.0}  # CPU seconds: robust to other load
     observe = prober.observe
     profiler = cProfile.Profile() if args.profile else None
@@ -77,7 +78,15 @@ def main() -> None:
             stats = train_stage(ctx, strategies, bar)
             cpu["train"] += time.process_time() - c0
             t0, c0 = time.perf_counter(), time.process_time()
-            scores = evaluate(learner, stream, stage, encode, bs, on_hidden=prober.on_hidden)
+            scores = evaluate(
+                learner,
+                stream,
+                stage,
+                encode,
+                bs,
+                on_hidden=prober.on_hidden,
+                on_predicted=prober.on_predicted,
+            )
             cpu["eval"] += time.process_time() - c0
             hook_s = prober._pending_s
             eval_s = time.perf_counter() - t0 - hook_s
@@ -132,6 +141,9 @@ def main() -> None:
         else "",
     )
     print("cka per stage:", [[round(c, 3) for c in row] for row in res.cka])
+    from forgetlab.probing.summary import probing_summary
+
+    print(probing_summary(res, R))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

@@ -1,5 +1,7 @@
 """Batched probes (every layer and subsample at once, in torch) against one scikit-learn fit
-per (layer, subsample), and the batched L-BFGS against known minimisers."""
+per (layer, subsample), and the batched L-BFGS against known minimisers. Probes on
+standardized features are compared with scikit-learn on the same standardization: a
+StandardScaler fit on the pool (all rows of the feature set), as the batched fit does."""
 
 from __future__ import annotations
 
@@ -8,9 +10,10 @@ import pytest
 import torch
 
 from forgetlab.probing import linear
-from forgetlab.probing.batched import ProbeData, standardizer
+from forgetlab.probing.batched import ProbeData, standardize
 from forgetlab.probing.lbfgs import lbfgs
 from forgetlab.probing.probes import build_probe, probe_kinds
+from forgetlab.probing.ridge import ALPHA
 
 KINDS = ["linear", "ridge", "prototype", "cosine_prototype"]
 
@@ -58,11 +61,7 @@ def test_batched_probes_equal_one_sklearn_fit_per_layer_and_subsample(kind, k):
     assert batched.shape == (2, 3, len(yq))
     for g in range(2):
         for s in range(3):
-            probe = build_probe(kind)
-            if kind == "linear":
-                probe = _tight_linear()
-            probe.fit(X[g][w[s]], labels[w[s]])
-            reference = probe.predict(Xq[g])
+            reference = sklearn_fit(kind, X[g], w[s], labels).predict(Xq[g])
             agree = (10 * batched[g, s] + 3 == reference).mean()
             acc_batched = (batched[g, s] == yq).mean()
             acc_reference = (reference == 10 * yq + 3).mean()
@@ -73,23 +72,27 @@ def test_batched_probes_equal_one_sklearn_fit_per_layer_and_subsample(kind, k):
             assert acc_batched > 1.0 / k + 0.15  # the planted classes are found
 
 
-def _tight_linear():
-    """The `linear` probe with scikit-learn converged to a gradient of 1e-6."""
-    from sklearn.linear_model import LogisticRegression
+def sklearn_fit(kind: str, X_pool: np.ndarray, rows: np.ndarray, labels: np.ndarray):
+    """The single probe scikit-learn fits on `rows` of the pool: the `prototype` kinds as
+    `build_probe` does; `linear` and `ridge` on features standardized on the whole pool
+    (StandardScaler fit on every pool row), the linear one converged to a gradient of 1e-6
+    (the batched fit is too, above)."""
+    if kind not in ("linear", "ridge"):
+        return build_probe(kind).fit(X_pool[rows], labels[rows])
+    from sklearn.linear_model import LogisticRegression, RidgeClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    probe = build_probe("linear")
-
-    def fit(X, y):
-        probe.model_ = make_pipeline(
-            StandardScaler(), LogisticRegression(C=linear.C, max_iter=2000, tol=1e-6)
-        ).fit(np.asarray(X, dtype=np.float64), y)
-        probe.constant_ = None
-        return probe
-
-    probe.fit = fit
-    return probe
+    model = (
+        LogisticRegression(C=linear.C, max_iter=2000, tol=1e-6)
+        if kind == "linear"
+        else RidgeClassifier(alpha=ALPHA, solver="cholesky")
+    )
+    X64 = X_pool.astype(np.float64)
+    scaler = StandardScaler().fit(X64)
+    pipeline = make_pipeline(scaler, model)
+    model.fit(scaler.transform(X64[rows]), labels[rows])
+    return pipeline
 
 
 def test_a_class_missing_from_a_subsample_is_never_predicted():
@@ -100,25 +103,24 @@ def test_a_class_missing_from_a_subsample_is_never_predicted():
     for kind in KINDS:
         pred = probe_kinds.get(kind).fit_batched(data)(torch.from_numpy(X)).numpy()
         assert (pred[0, 0] == 2).any() and not (pred[0, 1] == 2).any(), kind
-        reference = build_probe(kind).fit(X[0][w[1]], y[w[1]]).predict(X[0])
+        reference = sklearn_fit(kind, X[0], w[1], y).predict(X[0])
         if kind != "linear":
             assert (pred[0, 1] == reference).all(), kind
 
 
-def test_standardizer_is_sklearns_scaler_on_each_subsample():
+def test_standardize_is_sklearns_scaler_on_the_pool():
     from sklearn.preprocessing import StandardScaler
 
     X, y = planted_sets(2, 25, n_sets=2, seed=3)
     w = subsample_masks(y, 15, S=2, seed=4)
     data = ProbeData(torch.from_numpy(X), torch.from_numpy(y), torch.from_numpy(w).float(), 2)
-    mean, scale = standardizer(data)
+    scaled, transform = standardize(data)
     for g in range(2):
-        for s in range(2):
-            ref = StandardScaler().fit(X[g][w[s]].astype(np.float64))
-            np.testing.assert_allclose(mean[g, s].numpy(), ref.mean_, rtol=1e-6, atol=1e-12)
-            np.testing.assert_allclose(scale[g, s].numpy(), ref.scale_, rtol=1e-6)
-    assert scale[0, 0, 12] == 1.0  # the constant feature keeps scale 1
-    assert scale[0, 0, 13] < 1e-28  # the tiny varying one is scaled up, as sklearn does
+        ref = StandardScaler().fit(X[g].astype(np.float64))
+        want = ref.transform(X[g].astype(np.float64))
+        np.testing.assert_allclose(scaled.X[g].numpy(), want, rtol=1e-5, atol=1e-5)
+        assert ref.scale_[12] == 1.0 and ref.scale_[13] < 1e-28  # constant; tiny but varying
+    np.testing.assert_allclose(transform(data.X).numpy(), scaled.X.numpy())
 
 
 def test_lbfgs_finds_each_problems_minimum():

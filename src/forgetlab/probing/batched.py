@@ -7,14 +7,21 @@ subsample of the same rows, as one tensor program.
 
 `X` holds G feature sets of the same N rows (the probe pool: each layer of the fine-tuned
 and of the untrained model); `w[s, n]` is 1 where row n is in subsample s's training set
-and 0 elsewhere (those rows are its validation set). Each (g, s) pair is the problem the
-single-probe `Probe.fit` solves on the rows of subsample s, and the tests hold the two
-equal within a tolerance.
+and 0 elsewhere (those rows are its validation set). Probes on standardized features
+(`linear`, `ridge`) standardize each feature set once, on all N pool rows (scikit-learn's
+StandardScaler fit on the pool, labels unused), so that every subsample shares the same
+matrix; each (g, s) problem is then the single-probe fit on subsample s's rows, and the
+tests hold the two equal within a tolerance.
+
+The fits run on one thread (`one_thread`): they are many mid-sized operations, which two
+threads barely speed up on an idle machine and slow down by an order of magnitude on a
+loaded one (measured: bench/RESULTS.md, "Probing cost in a run").
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -37,50 +44,42 @@ class ProbeData:
     def onehot(self) -> torch.Tensor:
         return torch.nn.functional.one_hot(self.y, self.n_classes).to(self.X.dtype)
 
+    def present(self) -> torch.Tensor:
+        """(S, C): classes with at least one training row in each subsample."""
+        return (self.w @ self.onehot()) > 0
 
-def prestandardize(data: ProbeData) -> tuple[ProbeData, Callable[[torch.Tensor], torch.Tensor]]:
-    """`data` with each feature set standardized on all of its rows, and the same map for
-    query rows. Probes on standardized features are unchanged by it (each subsample
-    standardizes again, now on values near 0 and 1); it keeps float32 products from
-    cancelling large offsets."""
+
+@contextmanager
+def one_thread() -> Iterator[None]:
+    """torch on one intra-op thread inside the block (restored after)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def constant(var: torch.Tensor, mean: torch.Tensor, n) -> torch.Tensor:
+    """StandardScaler's test for a constant feature: a variance within the rounding error
+    of its float64 estimate (such features keep scale 1; tiny but varying ones are scaled
+    up, as there)."""
+    eps = torch.finfo(torch.float64).eps
+    return var <= n * eps * var + (n * mean * eps) ** 2
+
+
+def standardize(data: ProbeData) -> tuple[ProbeData, Callable[[torch.Tensor], torch.Tensor]]:
+    """`data` with each feature set standardized on all of its pool rows (StandardScaler:
+    population standard deviation, computed in float64), and the same map for query rows."""
     X = data.X.double()
     mean = X.mean(1, keepdim=True)
-    var = X.var(1, unbiased=False, keepdim=True)
+    var = (X - mean).square().mean(1, keepdim=True)
     scale = torch.where(constant(var, mean, X.shape[1]), torch.ones_like(var), var.sqrt())
 
     def transform(Xq: torch.Tensor) -> torch.Tensor:  # in float64: features with a large
         return ((Xq.double() - mean) / scale).to(Xq.dtype)  # offset keep their variation
 
     return ProbeData(transform(data.X), data.y, data.w, data.n_classes), transform
-
-
-def standardizer(data: ProbeData) -> tuple[torch.Tensor, torch.Tensor]:
-    """(mean, scale), each (G, S, H) float64: scikit-learn's StandardScaler fit on each
-    subsample's training rows (population standard deviation; a constant feature gets
-    scale 1; tiny but varying features are scaled up, as there)."""
-    X = data.X.double()
-    w = data.w.double()
-    n = w.sum(1)[None, :, None]
-    mean = torch.einsum("sn,gnh->gsh", w, X) / n
-    var = (
-        torch.stack(  # two passes, one subsample at a time (memory: G x N x H)
-            [
-                torch.einsum("n,gnh->gh", w[s], (X - mean[:, s, None]).square())
-                for s in range(len(w))
-            ],
-            1,
-        )
-        / n
-    )
-    scale = torch.where(constant(var, mean, n), torch.ones_like(var), var.sqrt())
-    return mean, scale
-
-
-def constant(var: torch.Tensor, mean: torch.Tensor, n) -> torch.Tensor:
-    """StandardScaler's test for a constant feature: a variance within the rounding error
-    of its float64 estimate (such features keep scale 1)."""
-    eps = torch.finfo(torch.float64).eps
-    return var <= n * eps * var + (n * mean * eps) ** 2
 
 
 def class_means(data: ProbeData) -> tuple[torch.Tensor, torch.Tensor]:
@@ -100,3 +99,16 @@ def masked_argmax(scores: torch.Tensor, present: torch.Tensor) -> torch.Tensor:
     training rows (present: (S, C)) never predicted; ties go to the lowest class index."""
     scores = scores.masked_fill(~present[None, :, None, :], float("-inf"))
     return scores.argmax(-1)
+
+
+def linear_scores(V: torch.Tensor, c0: torch.Tensor) -> Callable[[torch.Tensor], torch.Tensor]:
+    """Scores X @ V[g, s] + c0[g, s] of (G, M, H) rows, as (G, S, M, C): one matmul per
+    feature set over every subsample's weights (V: (G, S, H, C), c0: (G, S, C))."""
+    G, S, H, C = V.shape
+    flat = V.permute(0, 2, 1, 3).reshape(G, H, S * C)
+
+    def scores(Xq: torch.Tensor) -> torch.Tensor:
+        z = torch.matmul(Xq, flat).view(G, -1, S, C) + c0[:, None]
+        return z.permute(0, 2, 1, 3)
+
+    return scores

@@ -4,9 +4,10 @@ closed form (Cholesky) on standardized features; the prediction is the largest o
     build_probe("ridge").fit(X, y).predict(X_test)
     RidgeProbe.fit_batched(ProbeData(X, y, w, C))(X_test)
 
-The batched fit solves each subsample's problem in its smaller form: (X'X + aI) W = X'Y with
-H x H systems, or W = X'(XX' + aI)^-1 Y with n x n ones when it has fewer rows n than
-features H (the same solution).
+The batched fit solves every subsample in its dual form W = Xc'(Kc + aI)^-1 Yc, with Kc
+the centred Gram matrix of the subsample's rows, taken from one Gram matrix of the whole
+pool per feature set (the same solution as the primal (Xc'Xc + aI) W = Xc'Yc); pools with
+more rows than features use the primal, one H x H system per subsample.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import torch
 from forgetlab.probing.batched import (
     Predictor,
     ProbeData,
+    linear_scores,
     masked_argmax,
-    prestandardize,
-    standardizer,
+    standardize,
 )
 from forgetlab.probing.probes import Probe, probe_kinds
 
@@ -56,34 +57,40 @@ def training_rows(w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def fit_ridge(data: ProbeData, alpha: float = ALPHA) -> Predictor:
-    data, transform = prestandardize(data)
-    X, w, Y = data.X, data.w, data.onehot()
+    data, transform = standardize(data)
+    X, Y = data.X, data.onehot()  # (G, N, H) standardized, (N, C)
     G, N, H = X.shape
-    f64 = torch.float64  # standardized features make X'X ~ n: float32 loses the penalty
-    S, C = w.shape[0], data.n_classes
-    mean, scale = standardizer(data)  # (G, S, H)
-    present = (w @ Y) > 0
-    idx, mask = training_rows(w)  # (S, n)
+    S, C = data.w.shape[0], data.n_classes
+    idx, mask = training_rows(data.w)  # (S, n)
     n = idx.shape[1]
-    m = mask.to(X.dtype)
-    Xf = X[:, idx.reshape(-1)].view(G, S, n, H).to(f64)
-    Xf = (Xf - mean[:, :, None]) / scale[:, :, None] * m[None, :, :, None]
-    m, Yf = m.to(f64), Y[idx].to(f64)  # (S, n, C)
-    y_mean = (Yf * m[..., None]).sum(1) / m.sum(1, keepdim=True)  # (S, C)
-    Yc = ((Yf - y_mean[:, None]) * m[..., None])[None].expand(G, S, n, C)
+    f64 = torch.float64  # the systems: float32 would lose the penalty against X'X ~ n
     if n <= H:
-        gram = Xf @ Xf.transpose(-1, -2) + alpha * torch.eye(n, dtype=f64)
-        W = Xf.transpose(-1, -2) @ torch.cholesky_solve(Yc, torch.linalg.cholesky(gram))
-    else:
-        gram = Xf.transpose(-1, -2) @ Xf + alpha * torch.eye(H, dtype=f64)
-        W = torch.cholesky_solve(Xf.transpose(-1, -2) @ Yc, torch.linalg.cholesky(gram))
-    V = (W / scale[..., None]).to(X.dtype)  # (G, S, H, C) on raw features
-    c0 = y_mean[None] - torch.einsum("gsh,gshc->gsc", mean, W / scale[..., None])
-    c0 = c0.to(X.dtype)
-    flat = V.permute(0, 2, 1, 3).reshape(G, H, S * C)
-
-    def predict(Xq: torch.Tensor) -> torch.Tensor:
-        scores = torch.matmul(transform(Xq), flat).view(G, -1, S, C) + c0[:, None]
-        return masked_argmax(scores.permute(0, 2, 1, 3), present)
-
-    return predict
+        # dual with an unpenalized intercept b: (K + aI) A + 1 b = Y, 1'A = 0, where K is
+        # the Gram matrix of the subsample's rows (taken from one of the whole pool)
+        K = (X @ X.transpose(1, 2))[:, idx[:, :, None], idx[:, None, :]].to(f64)  # (G,S,n,n)
+        pad = ~mask
+        if bool(pad.any()):  # padded rows: decoupled (identity), zero targets
+            K = K.masked_fill(pad[None, :, :, None] | pad[None, :, None, :], 0.0)
+        K.diagonal(dim1=-2, dim2=-1).add_(alpha)
+        rhs = torch.cat([Y[idx], torch.ones(S, n, 1)], -1).to(f64) * mask[..., None]
+        sol = torch.cholesky_solve(rhs[None].expand(G, S, n, C + 1), torch.linalg.cholesky(K))
+        AY, A1 = sol[..., :C], sol[..., C:]  # (K + aI)^-1 Y and (K + aI)^-1 1
+        b = AY.sum(2) / A1.sum(2)  # (G, S, C): makes 1'A = 0
+        A = AY - A1 * b[:, :, None, :]
+        dual = torch.zeros(G, S, N, C, dtype=f64)  # A scattered onto the pool's rows
+        dual.scatter_add_(2, idx[None, :, :, None].expand(G, S, n, C), A * mask[..., None])
+        flat = dual.to(X.dtype).permute(0, 2, 1, 3).reshape(G, N, S * C)
+        W = (X.transpose(1, 2) @ flat).view(G, H, S, C).permute(0, 2, 1, 3)  # X_fit' A
+    else:  # more rows than features: the primal, centred, one H x H system each
+        m = mask.to(f64)
+        Xf = X[:, idx.reshape(-1)].view(G, S, n, H).to(f64)
+        x_mean = (Xf * m[None, :, :, None]).sum(2) / m.sum(1)[None, :, None]
+        Xc = (Xf - x_mean[:, :, None]) * m[None, :, :, None]
+        y_mean = (Y[idx].to(f64) * m[..., None]).sum(1) / m.sum(1, keepdim=True)
+        Yc = (Y[idx].to(f64) - y_mean[:, None]) * m[..., None]
+        gram = Xc.transpose(-1, -2) @ Xc + alpha * torch.eye(H, dtype=f64)
+        W = torch.cholesky_solve(Xc.transpose(-1, -2) @ Yc[None], torch.linalg.cholesky(gram))
+        b = y_mean[None] - torch.einsum("gsh,gshc->gsc", x_mean, W)
+    scores = linear_scores(W.to(X.dtype), b.to(X.dtype))
+    present = data.present()
+    return lambda Xq: masked_argmax(scores(transform(Xq)), present)
