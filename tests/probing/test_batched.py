@@ -169,3 +169,22 @@ def test_lbfgs_minimises_a_logistic_loss_like_scipy():
     ).x
     x, _ = lbfgs(fun, torch.zeros(1, 4, dtype=torch.float64), tol=1e-9)
     np.testing.assert_allclose(x[0].numpy(), ref, atol=1e-7)
+
+
+def test_fits_use_one_thread_only_on_a_busy_machine(monkeypatch):
+    import os
+
+    from forgetlab.probing import batched
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        monkeypatch.setattr(os, "getloadavg", lambda: (64.0, 64.0, 64.0))
+        with batched.fit_threads():
+            assert torch.get_num_threads() == 1
+        assert torch.get_num_threads() == 2  # restored
+        monkeypatch.setattr(os, "getloadavg", lambda: (0.0, 0.0, 0.0))
+        with batched.fit_threads():
+            assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -58,7 +58,7 @@ def test_matrices_baseline_and_gaps(tmp_path):
         # the best layer is the validation rows' (training split), never the test rows'
         val = np.nanmean(np.array(r.validation_layer_accuracy[1], float), axis=1)
         assert best == res.layers[int(np.argmax(val))]
-        # intervals over the 10 subsamples bracket P; paired tests at every seen cell
+        # intervals over the 6 subsamples bracket P; paired tests at every seen cell
         for i, j in [(0, 0), (1, 0), (1, 1)]:
             lo, hi = r.accuracy_interval[i][j]
             assert lo <= P[i, j] <= hi and hi - lo < 0.5
@@ -74,7 +74,7 @@ def test_matrices_baseline_and_gaps(tmp_path):
     assert res.separability[0][1] is None and all(s > 0 for s in res.separability[1])
     assert all(s > 0 for s in res.baseline_separability) and res.baseline_overlap[1] > 0
     assert len(res.seconds) == 2 and res.baseline_seconds > 0
-    assert (res.subsamples, res.train_per_class, res.validation_per_class) == (10, 16, 10)
+    assert (res.subsamples, res.train_per_class, res.validation_per_class) == (6, 16, 4)
 
 
 def test_untrained_features_are_extracted_once_and_equal_a_fresh_extraction():

@@ -13,13 +13,15 @@ StandardScaler fit on the pool, labels unused), so that every subsample shares t
 matrix; each (g, s) problem is then the single-probe fit on subsample s's rows, and the
 tests hold the two equal within a tolerance.
 
-The fits run on one thread (`one_thread`): they are many mid-sized operations, which two
-threads barely speed up on an idle machine and slow down by an order of magnitude on a
-loaded one (measured: bench/RESULTS.md, "Probing cost in a run").
+On a machine busier than its cores (load average at or above the usable CPUs) the fits run
+on one torch thread (`fit_threads`): they are many mid-sized operations whose thread
+barriers stall when the other threads are descheduled (measured there: one stage's linear
+probes 358 s on two threads, 28 s on one); on an idle machine they keep torch's threads.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,11 +51,25 @@ class ProbeData:
         return (self.w @ self.onehot()) > 0
 
 
+def busy() -> bool:
+    """Whether the machine runs at least as many processes as it has usable CPUs."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS
+        cpus = os.cpu_count() or 1
+    try:
+        return os.getloadavg()[0] >= cpus
+    except OSError:  # load average unavailable
+        return False
+
+
 @contextmanager
-def one_thread() -> Iterator[None]:
-    """torch on one intra-op thread inside the block (restored after)."""
+def fit_threads() -> Iterator[None]:
+    """torch on one intra-op thread inside the block when the machine is `busy` (restored
+    after); unchanged otherwise."""
     before = torch.get_num_threads()
-    torch.set_num_threads(1)
+    if busy():
+        torch.set_num_threads(1)
     try:
         yield
     finally:

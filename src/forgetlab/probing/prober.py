@@ -18,7 +18,7 @@ accuracy over subsamples, with a 95% interval over them; the best layer is chose
 validation rows. The baseline P0 fits the same probes on the same rows of the untrained
 model, whose features are extracted once, at `observe(-1)`, and reused at every stage; P
 vs P0 and P vs the model's own predictions (R) are compared per task by a paired bootstrap
-over test examples and subsamples. CKA compares each layer after stage i with the same
+over test examples and subsamples (1,000 draws). CKA compares each layer after stage i with the same
 layer after stage i-1 (stage 0: before fine-tuning) on task 0's test examples. Separability
 and overlap use the test features of the last probed layer.
 """
@@ -109,6 +109,8 @@ class Prober:
     def on_hidden(self, task: int, batch, hidden_states) -> None:
         """Callback for `evaluate(..., on_hidden=...)`: keep the pooled test features of the
         evaluation forward, used by the next `observe` instead of a second forward."""
+        if self.fingerprints_ and task > max(self.fingerprints_) + 1:
+            return  # a task the next observed stage has not seen: its features are not used
         t0 = time.perf_counter()
         block = self.extractor.from_hidden(batch, hidden_states)
         if block is not None:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from forgetlab.probing.batched import ProbeData, one_thread
+from forgetlab.probing.batched import ProbeData, fit_threads
 from forgetlab.probing.features import FeatureBlock
 from forgetlab.probing.probes import probe_kinds
 from forgetlab.probing.stats import DRAWS, mean_interval, paired_test
@@ -67,7 +67,7 @@ def fit_group(
         if len(classes) == 1:  # one class: predicted everywhere (Probe.fit does the same)
             pred = np.zeros((F * L, w.shape[0], Xq.shape[1]), dtype=np.int64)
         else:
-            with one_thread():
+            with fit_threads():
                 data = ProbeData(X, y, w, len(classes))
                 pred = probe_kinds.get(kind).fit_batched(data)(Xq).numpy()
         hits = (pred == truth).reshape(F, L, w.shape[0], -1)

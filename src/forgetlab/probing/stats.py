@@ -20,7 +20,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 LEVEL = 0.95
-DRAWS = 2000
+DRAWS = 1000
 
 
 def mean_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, float, float] | None:
@@ -34,6 +34,12 @@ def mean_interval(values: np.ndarray, level: float = LEVEL) -> tuple[float, floa
     mean = float(v.mean())
     half = float(stdtrit(v.size - 1, 0.5 + level / 2) * v.std(ddof=1) / np.sqrt(v.size))
     return mean, max(mean - half, 0.0), min(mean + half, 1.0)
+
+
+def _counts(rng: np.random.Generator, n: int, draws: int) -> np.ndarray:
+    """(draws, n) resampling counts: each row counts n draws with replacement from n."""
+    picks = rng.integers(0, n, size=(draws, n)) + n * np.arange(draws)[:, None]
+    return np.bincount(picks.ravel(), minlength=draws * n).reshape(draws, n).astype(float)
 
 
 @dataclass(frozen=True)
@@ -60,8 +66,8 @@ def paired_test(
     D = a - np.asarray(b, dtype=float)  # (K, N), b broadcast when it is (N,)
     K, N = D.shape
     diff = float(D.mean())
-    rows = rng.multinomial(K, np.full(K, 1.0 / K), size=draws)  # (draws, K) counts
-    cols = rng.multinomial(N, np.full(N, 1.0 / N), size=draws)  # (draws, N) counts
+    rows = _counts(rng, K, draws)  # (draws, K): how often each subsample was drawn
+    cols = _counts(rng, N, draws)  # (draws, N): how often each test example was drawn
     boot = ((rows @ D) * cols).sum(1) / (K * N)
     lo, hi = np.quantile(boot, [0.5 - level / 2, 0.5 + level / 2])
     extreme = np.abs(boot - diff) >= abs(diff) - 1e-12
