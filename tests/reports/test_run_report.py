@@ -263,3 +263,18 @@ def test_probing_summary_line_uses_the_same_tasks_for_every_number():
         old["by_probe"]["linear"].pop(key)
     assert "P vs R: no paired tests recorded" in probing_summary(old, None)
     assert "model R n/a" in probing_summary(old, None)
+
+
+def test_probing_seconds_of_stages_without_checkpoints_do_not_break_the_cost_table(
+    tmp_path: Path,
+):
+    """`forgetlab probe` on a run with only some checkpoints records None seconds for the
+    other stages; the report shows them empty instead of failing."""
+    run_dir = write_run(tmp_path / "r", results_dict())
+    probing = probing_dict() | {"seconds": [None, None, 2.0]}
+    (run_dir / "probing").mkdir()
+    (run_dir / "probing" / "probing.json").write_text(json.dumps(probing))
+    page = run_page(load_run(run_dir))
+    cost = next(b for s in page.sections if s.id == "cost" for b in s.blocks if b.kind == "table")
+    col = cost.header.index("probing s")
+    assert [r[col] for r in cost.rows] == ["", "", "2.0"]
