@@ -5,7 +5,8 @@ experiment wires it (test features from the evaluation pass, train features subs
     OMP_NUM_THREADS=1 .venv/bin/python bench/probe_overhead.py --tasks 5 --profile
 
 Prints training, evaluation and probing seconds per stage, the overhead, and R beside P and
-P0 (linear and prototype probes at the last layer).
+P0 (linear and prototype probes at the last layer), and the P vs R summary (the evaluation
+hands the prober the model's per-example hits for the paired tests).
 """
 
 from __future__ import annotations
@@ -116,6 +117,9 @@ def main() -> None:
         else "",
     )
     print("cka per stage:", [[round(c, 3) for c in row] for row in res.cka])
+    from forgetlab.probing.summary import probing_summary
+
+    print(probing_summary(res, R))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(

@@ -54,6 +54,7 @@ BENCHES = [
 # e.g. Bench("probing", "probe_overhead.py", [...], [...], writes=False, common=False).
 EXTRA: list[Bench] = [
     Bench("probing", "probing_cost.py", [], ["--small"], common=False),
+    Bench("probing_parts", "probing_components.py", [], ["--train-examples", "64"], common=False),
     Bench("sweep", "sweep_speed.py", [], ["--small"], common=False),
 ]
 

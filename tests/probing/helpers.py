@@ -29,9 +29,11 @@ def tiny(model: str = "tiny-bert", **stream):
     return spec, stream_, build_learner(spec, stream_)
 
 
-def run_eval(learner, stream, stage: int, on_hidden=None):
+def run_eval(learner, stream, stage: int, on_hidden=None, on_predicted=None):
     encode = lambda exs: [learner.encode(e) for e in exs]  # noqa: E731
-    return evaluate(learner, stream, stage, encode, 16, on_hidden=on_hidden)
+    return evaluate(
+        learner, stream, stage, encode, 16, on_hidden=on_hidden, on_predicted=on_predicted
+    )
 
 
 def perturb(learner, scale: float = 0.05, seed: int = 0) -> None:

@@ -41,6 +41,11 @@ def test_probe_a_run_with_every_checkpoint(run_dir: Path, tmp_path: Path, capsys
     assert [[v is None for v in row] for row in P] == [[False, True], [False, False]]
     gap = res["by_probe"]["linear"]["gap_vs_model"]
     assert gap[1][0] == pytest.approx(P[1][0] - R[1][0])
+    # the checkpoints are evaluated again: P vs R paired on the model's own predictions
+    vs_model = res["by_probe"]["linear"]["test_vs_model"]
+    assert vs_model[1][0]["diff"] == pytest.approx(P[1][0] - R[1][0])
+    assert vs_model[0][1] is None and 0 < vs_model[1][1]["p"] <= 1
+    assert "probing (linear probe, layer 2, 6 subsamples), after stage 1 on tasks 0:" in out
     assert all(c < 0.999 for c in res["cka"][0])  # the checkpoints were loaded: the model moved
     with open(tmp_path / "p" / "probing.csv") as f:
         rows = list(csv.DictReader(f))

@@ -21,21 +21,25 @@ R = [[0.9, 0.1], [0.0, 0.95]]
 
 
 def probe_through(prober, learner, stream, wire_eval=True, stages=(0, 1)):
-    """Eval + observe before training, then 'train' (perturb) stage 0; stage 1 unchanged."""
+    """Eval + observe before training, then 'train' (perturb) stage 0; stage 1 unchanged.
+    Returns the evaluation's accuracy rows (R)."""
     hook = prober.on_hidden if wire_eval else None
     run_eval(learner, stream, -1, hook)
     prober.observe(-1)
+    R = []
     for stage in stages:
         if stage == 0:
             perturb(learner)
-        run_eval(learner, stream, stage, hook)
+        scores = run_eval(learner, stream, stage, hook, prober.on_predicted)
+        R.append([s.accuracy for s in scores])
         prober.observe(stage)
+    return R
 
 
 def test_matrices_baseline_and_gaps(tmp_path):
     _, stream, learner = tiny("tiny-bert")
     prober = Prober(ProbeSpec(train_per_class=16), stream, learner, CPU, cache_dir=tmp_path)
-    probe_through(prober, learner, stream)
+    model_R = probe_through(prober, learner, stream)
     res = prober.results(R)
     assert res.layers == [0, 1, 2] and res.probes == list(ALL_PROBES)
     for r in res.by_probe.values():
@@ -51,6 +55,18 @@ def test_matrices_baseline_and_gaps(tmp_path):
         best = r.best_layer[1]
         assert r.best_layer_accuracy_matrix[1] == r.layer_accuracy[1][res.layers.index(best)]
         assert r.accuracy_matrix[1] == r.layer_accuracy[1][-1]  # the last layer
+        # the best layer is the validation rows' (training split), never the test rows'
+        val = np.nanmean(np.array(r.validation_layer_accuracy[1], float), axis=1)
+        assert best == res.layers[int(np.argmax(val))]
+        # intervals over the 6 subsamples bracket P; paired tests at every seen cell
+        for i, j in [(0, 0), (1, 0), (1, 1)]:
+            lo, hi = r.accuracy_interval[i][j]
+            assert lo <= P[i, j] <= hi and hi - lo < 0.5
+            vs0, vsR = r.test_vs_baseline[i][j], r.test_vs_model[i][j]
+            assert vs0.diff == pytest.approx(P[i, j] - P0[i, j]) and 0 < vs0.p <= 1
+            assert vsR.diff == pytest.approx(P[i, j] - model_R[i][j])  # the model's own hits
+            assert vsR.low <= vsR.diff <= vsR.high
+        assert r.test_vs_model[0][1] is None  # task 1 unseen after stage 0
     assert res.accuracy_matrix == res.by_probe["linear"].accuracy_matrix
     # CKA: stage 0 moved the model, stage 1 did not (same features: CKA exactly 1)
     assert all(c < 0.999 for c in res.cka[0]) and res.cka[1] == pytest.approx([1.0] * 3)
@@ -58,6 +74,44 @@ def test_matrices_baseline_and_gaps(tmp_path):
     assert res.separability[0][1] is None and all(s > 0 for s in res.separability[1])
     assert all(s > 0 for s in res.baseline_separability) and res.baseline_overlap[1] > 0
     assert len(res.seconds) == 2 and res.baseline_seconds > 0
+    assert (res.subsamples, res.train_per_class, res.validation_per_class) == (6, 16, 4)
+
+
+def test_untrained_features_are_extracted_once_and_equal_a_fresh_extraction():
+    """P0 at every stage reuses the features taken before training; they equal the features
+    a freshly built (same seed: same weights) untrained model gives for the same rows."""
+    _, stream, learner = tiny("tiny-bert")
+    prober = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU)
+    calls = []
+    extract = prober.extractor.extract
+    prober.extractor.extract = lambda exs: calls.append(len(exs)) or extract(exs)
+    probe_through(prober, learner, stream, wire_eval=False)
+    # before training: one pass over test rows, one over the pools, of both tasks; after
+    # stage 0: the moved model's rows of task 0; after stage 1 (unchanged): task 1's only.
+    # Never the untrained model's again, though P0 is fit at both stages.
+    pools, tests = [len(u) for u in prober.train_uids], [len(u) for u in prober.test_uids]
+    assert calls == [sum(tests), sum(pools), tests[0], pools[0], tests[1], pools[1]]
+    _, _, fresh = tiny("tiny-bert")
+    again = Prober(ProbeSpec(train_per_class=8), stream, fresh, CPU)
+    for t in range(2):
+        for split in ("train", "test"):
+            kept = prober.cache.get(("initial", t, split), again.blocks("x", [t], split)[t].uids)
+            new = again.block("x", t, split)
+            for k in prober.layers:
+                np.testing.assert_allclose(kept.layer(k), new.layer(k), rtol=1e-5, atol=1e-5)
+    res = prober.results()
+    assert all(r.baseline_layer_accuracy[1][0][0] is not None for r in res.by_probe.values())
+
+
+def test_the_probe_examples_follow_the_run_seed():
+    _, stream, learner = tiny("tiny-bert")
+    a = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU, seed=0)
+    b = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU, seed=0)
+    c = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU, seed=1)
+    assert all(np.array_equal(x, y) for x, y in zip(a.train_uids, b.train_uids))
+    assert not any(np.array_equal(x, y) for x, y in zip(a.train_uids, c.train_uids))
+    with pytest.raises(Exception, match="does not match"):
+        c.load_state_dict(a.state_dict())  # another seed: other examples, not resumable
 
 
 def test_baseline_equals_the_probes_of_an_unchanged_model():
@@ -103,11 +157,12 @@ def test_state_dict_resumes_mid_stream(tmp_path):
     first = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU, cache_dir=tmp_path / "b")
     probe_through(first, learner, stream, stages=(0,))
     state = json.loads(json.dumps(first.state_dict()))  # JSON-able
-    # only the latest stage's features stay on disk; the resumed prober reads them back
-    assert [p.name for p in (tmp_path / "b").iterdir()] == ["stage_000"]
+    # only the latest stage's features stay on disk, and the untrained model's (P0 at every
+    # stage); the resumed prober reads them back
+    assert sorted(p.name for p in (tmp_path / "b").iterdir()) == ["initial", "stage_000"]
     resumed = Prober(ProbeSpec(train_per_class=8), stream, learner, CPU, cache_dir=tmp_path / "b")
     resumed.load_state_dict(state)
-    run_eval(learner, stream, 1, resumed.on_hidden)
+    run_eval(learner, stream, 1, resumed.on_hidden, resumed.on_predicted)
     resumed.observe(1)
     assert resumed.cache.disk_reads >= 1
     a, b = straight.results(R).model_dump(), resumed.results(R).model_dump()
@@ -132,6 +187,10 @@ def test_score_rows():
         "probe_acc_prototype",
         "probe0_acc_linear",
         "probe0_acc_prototype",
+        "probe_acc_low",
+        "probe_acc_high",
+        "probe_p_vs_model",
+        "probe_p_vs_baseline",
         "cka",
         "separability",
         "overlap",
@@ -141,6 +200,10 @@ def test_score_rows():
     res = prober.results()
     last = [r for r in acc if r[0] == 1 and r[4] == 2]
     assert [r[3] for r in last] == res.accuracy_matrix[1]
+    lows = [r[3] for r in rows if r[2] == "probe_acc_low" and r[0] == 1]
+    assert lows == [ci[0] for ci in res.by_probe["linear"].accuracy_interval[1]]
+    p_model = [r[3] for r in rows if r[2] == "probe_p_vs_model" and r[0] == 1]
+    assert p_model == [t.p for t in res.by_probe["linear"].test_vs_model[1]]
     assert {r[1] for r in acc} == set(stream.task_names)
 
 

@@ -27,6 +27,10 @@ def test_probing_in_a_run_and_after_resume(tmp_path: Path):
     assert all(P.accuracy_matrix[i][j] is None for i in range(T) for j in range(i + 1, T))
     assert all(0.0 <= P.accuracy_matrix[i][j] <= 1.0 for i in range(T) for j in range(i + 1))
     assert P.layers[0] == 0 and len(P.layers) == 3  # tiny-bert: embeddings + 2 layers
+    # the evaluation pass hands the model's own hits to the prober: P vs R is tested on
+    # every seen task of every stage
+    vs_model = P.by_probe[P.probes[0]].test_vs_model
+    assert all(vs_model[i][j] is not None for i in range(T) for j in range(i + 1))
     rows = list(csv.DictReader((full.run_dir / "scores.csv").open()))
     probe_rows = [r for r in rows if r["metric"] == "probe_acc"]
     assert probe_rows and all(r["layer"] != "" for r in probe_rows)
@@ -35,6 +39,7 @@ def test_probing_in_a_run_and_after_resume(tmp_path: Path):
     resumed = experiment.resume(tmp_path / "killed").results
     assert resumed.accuracy_matrix == full.results.accuracy_matrix
     assert resumed.probing.accuracy_matrix == P.accuracy_matrix
+    assert resumed.probing.by_probe[P.probes[0]].test_vs_model == vs_model
     assert resumed.probing.by_probe["prototype"].accuracy_matrix == (
         P.by_probe["prototype"].accuracy_matrix
     )

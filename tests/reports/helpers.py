@@ -117,16 +117,30 @@ def probing_dict() -> dict:
                                 for pr, br in zip(P, P0)],
         }  # fmt: skip
 
+    def interval(M, half):
+        return [[None if v is None else [v - half, v + half] for v in row] for row in M]
+
+    def test(diff, p):
+        return {"diff": diff, "low": diff - 0.1, "high": diff + 0.1, "p": p}
+
+    linear = kind(P_LINEAR, P0_LINEAR, 0.9)  # with intervals and paired tests (prototype:
+    linear |= {  # recorded by an older forgetlab, without them)
+        "accuracy_interval": interval(P_LINEAR, 0.05),
+        "baseline_accuracy_interval": interval(P0_LINEAR, 0.04),
+        "test_vs_model": [[None] * 3, [None] * 3, [test(0.7, 0.001), test(0.3, 0.2),
+                                                   test(0.2, 0.01)]],
+        "test_vs_baseline": [[None] * 3, [None] * 3, [test(0.2, 0.03), test(0.2, 0.5),
+                                                      test(0.3, 0.04)]],
+    }  # fmt: skip
     return {
         "layers": [0, 1, 2],
         "pooling": "mean",
         "probes": ["linear", "prototype"],
         "accuracy_matrix": P_LINEAR,
         "best_layer_accuracy_matrix": P_LINEAR,
-        "by_probe": {
-            "linear": kind(P_LINEAR, P0_LINEAR, 0.9),
-            "prototype": kind(P_PROTO, P0_PROTO, 0.8),
-        },
+        "by_probe": {"linear": linear, "prototype": kind(P_PROTO, P0_PROTO, 0.8)},
+        "subsamples": 10,
+        "train_per_class": 20,
         "cka": [[1.0, 0.9, 0.6], [1.0, 0.85, 0.5], [1.0, 0.8, 0.4]],
         "separability": tri([[2.0, 0, 0], [1.5, 2.5, 0], [1.0, 1.2, 3.0]]),
         "overlap": [None, 0.4, 0.6],

@@ -97,15 +97,37 @@ def test_probing_section_shows_probes_with_their_baselines(tiny_run_with_probing
     assert {"fig-probing_matrices", "fig-probing_kinds", "fig-probing_layers",
             "fig-representation"} <= set(images(html))  # fmt: skip
     rows = table_rows(page, "probing")
-    # old tasks (t0, t1) after the last stage: P linear (0.8+0.7)/2, P0 (0.6+0.5)/2
+    # after the last stage, every column over the same old tasks (t0, t1): R, P linear
+    # (0.8+0.7)/2, P0 (0.6+0.5)/2, and the gaps are exactly their differences
+    R = load_run(tiny_run_with_probing).R
+    r_old = (R[2][0] + R[2][1]) / 2
     linear = next(r for r in rows if r[0] == "linear")
     assert linear[1] == "1"  # best layer of the last stage
-    assert linear[2:5] == [f"{(P_LINEAR[2][0] + P_LINEAR[2][1]) / 2:.3f}"] * 2 + [
-        f"{(P0_LINEAR[2][0] + P0_LINEAR[2][1]) / 2:.3f}"
+    assert linear[2:8] == [
+        f"{r_old:.3f}",
+        "0.750",
+        "0.750",
+        "0.550",
+        f"{0.75 - r_old:.3f}",
+        "0.200",
     ]
-    assert linear[6] == f"{(0.8 - 0.6 + 0.7 - 0.5 + 0.9 - 0.6) / 3:.3f}"  # gap vs P0, last row
+    assert linear[8:10] == ["+1 -0 of 2", "+1 -0 of 2"]  # p < 0.05 on t0 only, both tests
     proto = next(r for r in rows if r[0] == "prototype")
-    assert proto[2] == f"{(P_PROTO[2][0] + P_PROTO[2][1]) / 2:.3f}"
+    assert proto[3] == f"{(P_PROTO[2][0] + P_PROTO[2][1]) / 2:.3f}"
+    assert proto[8:10] == ["n/a", "n/a"]  # recorded without paired tests
+    tables = [b for s in page.sections if s.id == "probing" for b in s.blocks if b.kind == "table"]
+    per_task = tables[1]
+    assert per_task.header[:4] == ["task", "R", "P [95% interval]", "P0 [95% interval]"]
+    assert per_task.rows[0][:4] == [
+        "t0",
+        f"{R[2][0]:.3f}",
+        "0.800 [0.750, 0.850]",
+        "0.600 [0.560, 0.640]",
+    ]
+    assert per_task.rows[0][4] == "+0.700 [+0.600, +0.800], p=0.001"
+    assert [r[0] for r in per_task.rows] == ["t0", "t1"]
+    assert P0_LINEAR[2][0] == 0.6 and P_LINEAR[2][1] == 0.7
+    assert "fig-probing_intervals" in images(html)
     # probing seconds land in the per-stage cost table
     cost = next(
         b for b in next(s for s in page.sections if s.id == "cost").blocks if b.kind == "table"
@@ -175,3 +197,85 @@ def test_run_writes_its_report_at_the_end(tmp_path):
     html = (res.run_dir / "report.html").read_text()
     assert "<img" in html and res.results.name in html
     assert sorted(p.suffix for p in (res.run_dir / "figures").iterdir()) != []
+
+
+def one_point_probing() -> dict:
+    """One stage, one layer, and P0 equal to P: every line of the layer panel is one point
+    and the baseline coincides with the fine-tuned line."""
+    P = [[0.8, None]]
+    entry = {
+        "accuracy_matrix": P,
+        "best_layer_accuracy_matrix": P,
+        "best_layer": [2],
+        "layer_accuracy": [[[0.8, None]]],
+        "baseline_accuracy_matrix": P,
+        "baseline_layer_accuracy": [[[0.8, None]]],
+        "gap_vs_model": [[0.1, None]],
+        "gap_vs_baseline": [[0.0, None]],
+    }
+    return {
+        "layers": [2],
+        "pooling": "mean",
+        "probes": ["linear"],
+        "accuracy_matrix": P,
+        "by_probe": {"linear": entry},
+        "cka": [[0.9]],
+        "separability": [[2.0, None]],
+        "overlap": [None],
+        "baseline_separability": [1.5, 1.0],
+        "baseline_overlap": [None],
+        "seconds": [1.0],
+        "baseline_seconds": 1.0,
+    }
+
+
+def test_single_points_and_a_coinciding_baseline_stay_visible():
+    from forgetlab.reports.figures_probe import layer_curves_figure, probing_figures
+
+    probing = one_point_probing()
+    fig = layer_curves_figure(probing)
+    lines = [ln for ln in fig.axes[0].get_lines() if len(ln.get_xdata())]
+    tuned, base = lines  # one point each
+    assert tuned.get_markersize() >= 6 and base.get_markersize() >= 6
+    assert tuned.get_ydata()[0] == base.get_ydata()[0] == 0.8  # equal values...
+    assert base.get_xdata()[0] != tuned.get_xdata()[0]  # ...drawn side by side
+    assert base.get_markerfacecolor() == "white"
+    names = [f.name for f in probing_figures(np.array([[0.7, 0.0]]), probing, ["t0", "t1"])]
+    assert names == [
+        "probing_matrices",
+        "probing_intervals",
+        "probing_kinds",
+        "probing_layers",
+        "representation",
+    ]
+
+
+def test_probing_summary_line_uses_the_same_tasks_for_every_number():
+    from forgetlab.probing.summary import probing_summary
+
+    text = probing_summary(probing_dict(), [[0.9, 0.1, 0.0], [0.3, 0.8, 0.2], [0.1, 0.4, 0.7]])
+    # tasks 0 and 1 after stage 2: R (0.1+0.4)/2, P (0.8+0.7)/2, P0 (0.6+0.5)/2
+    assert "after stage 2 on tasks 0, 1: model R 0.250, probe P 0.750, untrained P0 0.550" in text
+    assert "P - R 0.500, P - P0 0.200" in text and "10 subsamples" in text
+    assert "P above R on 1, below on 0, not distinguishable on 1" in text
+    assert "P above P0 on 1, below on 0, not distinguishable on 1" in text
+    old = probing_dict()
+    for key in ("test_vs_model", "test_vs_baseline"):
+        old["by_probe"]["linear"].pop(key)
+    assert "P vs R: no paired tests recorded" in probing_summary(old, None)
+    assert "model R n/a" in probing_summary(old, None)
+
+
+def test_probing_seconds_of_stages_without_checkpoints_do_not_break_the_cost_table(
+    tmp_path: Path,
+):
+    """`forgetlab probe` on a run with only some checkpoints records None seconds for the
+    other stages; the report shows them empty instead of failing."""
+    run_dir = write_run(tmp_path / "r", results_dict())
+    probing = probing_dict() | {"seconds": [None, None, 2.0]}
+    (run_dir / "probing").mkdir()
+    (run_dir / "probing" / "probing.json").write_text(json.dumps(probing))
+    page = run_page(load_run(run_dir))
+    cost = next(b for s in page.sections if s.id == "cost" for b in s.blocks if b.kind == "table")
+    col = cost.header.index("probing s")
+    assert [r[col] for r in cost.rows] == ["", "", "2.0"]

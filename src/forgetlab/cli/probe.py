@@ -34,6 +34,7 @@ def probe_cmd(
 ) -> None:
     """Probe every saved stage of a finished run (P, baseline P0, gaps, CKA, geometry)."""
     from forgetlab.probing.offline import probe_run
+    from forgetlab.probing.summary import probing_summary
 
     report = probe_run(run_dir, out, set_)
     res, console = report.results, Console()
@@ -62,6 +63,7 @@ def probe_cmd(
         mean_p = sum(p for p, _ in seen) / len(seen)
         mean_b = sum(b for _, b in seen if b is not None) / len(seen)
         console.print(f"  {kind:<17} after stage {i}: mean P {mean_p:.3f}, P0 {mean_b:.3f}")
+    console.print(probing_summary(res, report.R), highlight=False)
     for line in report.warnings:
         console.print(f"[yellow]warning:[/yellow] {line}")
     if report.missing:

@@ -38,12 +38,15 @@ def evaluate(
     on_batch: Callable[[], None] | None = None,
     on_hidden: Callable[[int, Batch, tuple[torch.Tensor, ...]], None] | None = None,
     cache: FrozenFeatureCache | None = None,
+    on_predicted: Callable[[int, Batch, torch.Tensor], None] | None = None,
 ) -> list[TaskScore]:
     """Score every task's test split after `stage` (-1 = before training). `on_hidden(task,
     batch, hidden_states)`, if given, gets the backbone's per-layer hidden states of each
     batch from the same forward (e.g. `Prober.on_hidden`: test features for free).
     `cache` (a FrozenFeatureCache) reuses pooled test features while the backbone stays frozen;
-    it is bypassed when `on_hidden` needs the backbone's forward."""
+    it is bypassed when `on_hidden` needs the backbone's forward. `on_predicted(task,
+    batch, predicted)` gets each batch's predicted class ids (e.g. `Prober.on_predicted`:
+    per-example hits for paired tests)."""
     predictor = cache if cache is not None and on_hidden is None else learner
     was_training = learner.training
     learner.eval()
@@ -59,6 +62,8 @@ def evaluate(
                 predicted = predictor.predict(batch, candidates)
             if on_hidden is not None and hidden:
                 on_hidden(j, batch, hidden[-1])
+            if on_predicted is not None:
+                on_predicted(j, batch, predicted)
             hits = (predicted == batch.labels).tolist()
             correct += sum(hits)
             if groups:

@@ -69,6 +69,7 @@ class StageView:
     earlier: Mapping[str, dict] = field(default_factory=dict)  # observers before this one
     progress: Any = None  # a progress reporter (rich Progress or a silent stand-in)
     hidden_listeners: tuple[Callable, ...] = ()  # on_hidden of observers that want states
+    prediction_listeners: tuple[Callable, ...] = ()  # on_predicted of observers that take them
     touched: frozenset[str] = frozenset()  # parameters trained in any stage so far
 
 
@@ -133,6 +134,11 @@ class Observer:
         return False
 
     def on_hidden(self, task: int, batch, hidden_states) -> None:
+        return None
+
+    def on_predicted(self, task: int, batch, predicted) -> None:
+        """The evaluation pass's predicted class ids of each test batch (classifier and
+        text-to-text streams), e.g. for paired tests of probes against the model."""
         return None
 
     def metric_inputs(self, history: History) -> dict:

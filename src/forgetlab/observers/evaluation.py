@@ -92,11 +92,15 @@ class Evaluation(Observer):
         n_batches = sum(-(-len(t.test) // self.spec.batch_size) for t in stream.tasks)
         label = f"eval after stage {view.stage}" if view.stage >= 0 else "eval (initial)"
         bar = progress.add_task(label, total=n_batches, info="") if progress else None
-        listeners = view.hidden_listeners
+        listeners, predicted_to = view.hidden_listeners, view.prediction_listeners
 
         def on_hidden(task, batch, hidden):
             for listen in listeners:
                 listen(task, batch, hidden)
+
+        def on_predicted(task, batch, predicted):
+            for listen in predicted_to:
+                listen(task, batch, predicted)
 
         from forgetlab.train.precision import Precision
 
@@ -110,6 +114,7 @@ class Evaluation(Observer):
                 on_batch=(lambda: progress.advance(bar)) if progress else None,
                 cache=self._feature_cache(),
                 on_hidden=on_hidden if listeners else None,
+                on_predicted=on_predicted if predicted_to else None,
             )
         if progress:
             progress.remove_task(bar)

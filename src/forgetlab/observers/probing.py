@@ -31,13 +31,17 @@ class Probing(Observer):
         from forgetlab.probing.prober import Prober
 
         features = env.run_dir / "features" if env.run_dir is not None else None
-        return cls(Prober(spec.probe, env.stream, env.learner, env.device, features))
+        prober = Prober(spec.probe, env.stream, env.learner, env.device, features, seed=spec.seed)
+        return cls(prober)
 
     def wants_hidden(self, stage: int) -> bool:
         return self.prober.needs_hidden()
 
     def on_hidden(self, task: int, batch, hidden_states) -> None:
         self.prober.on_hidden(task, batch, hidden_states)
+
+    def on_predicted(self, task: int, batch, predicted) -> None:
+        self.prober.on_predicted(task, batch, predicted)
 
     def before_stream(self, view: StageView) -> None:
         self.prober.observe(-1)

@@ -4,13 +4,17 @@
     probes = ["linear", "ridge", "prototype", "cosine_prototype"]
 
     from forgetlab.probing import Prober, ProbeSpec
-    prober = Prober(ProbeSpec(), stream, learner, device, cache_dir=run_dir / "features")
+    prober = Prober(ProbeSpec(), stream, learner, device, cache_dir=run_dir / "features",
+                    seed=run_seed)
     prober.observe(-1); ...; prober.observe(stage); prober.results(R)
 
-Modules: spec (ProbeSpec), features (extraction + FeatureCache), probes (+ one file per
-kind), cka, geometry, prober (Prober), schema (ProbingResults), offline (probing finished
-runs and pretraining checkpoints). Only the spec is imported eagerly (the experiment spec
-needs it); the rest loads on first use.
+Modules: spec (ProbeSpec), design (which examples: pool, subsamples, test), features
+(extraction + FeatureCache), probes (+ one file per kind, each with a batched fit), batched
+and lbfgs (many probes at once in torch), stage (one stage's probes: features in, numbers
+out), stats (intervals, paired tests), cka, geometry, prober (Prober), schema
+(ProbingResults), summary (P vs R in one paragraph), offline (probing finished runs and
+pretraining checkpoints). Only the spec is imported eagerly (the experiment spec needs it);
+the rest loads on first use.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ _LAZY = {
     "linear_cka": "forgetlab.probing.cka",
     "probe_run": "forgetlab.probing.offline",
     "probe_checkpoints": "forgetlab.probing.offline",
+    "probe_stage": "forgetlab.probing.stage",
+    "probing_summary": "forgetlab.probing.summary",
 }
 
 __all__ = ["ProbeSpec", *_LAZY]

@@ -7,8 +7,9 @@
     ckpt.last_layer_accuracy["linear"]                        # [checkpoint][task]
 
 `probe_run` rebuilds the learner from the run's spec (the same seed, so the same initial
-model: the baseline), then loads the checkpoints of every stage in order (each holds what
-trained in its stage) and probes after each. `train.checkpoint = "every"` gives every stage;
+model: the baseline, and the same probe examples), then loads the checkpoints of every stage
+in order (each holds what trained in its stage), evaluates the model (its per-example hits:
+the P vs R tests) and probes after each. `train.checkpoint = "every"` gives every stage;
 "last" only the final one (the others are reported as missing). Results go to
 OUT/probing.json and OUT/probing.csv (default OUT = RUN_DIR/probing).
 
@@ -33,7 +34,7 @@ from forgetlab.fileio import atomic_write
 from forgetlab.output_paths import check_output_dir
 from forgetlab.probing.cka import linear_cka
 from forgetlab.probing.features import FeatureBlock
-from forgetlab.probing.prober import Prober, best_layer_index, finite_or_none, stage_tag
+from forgetlab.probing.prober import Prober, finite_or_none, stage_tag
 from forgetlab.probing.schema import CheckpointProbing, ProbingResults
 from forgetlab.probing.spec import ProbeSpec
 
@@ -61,6 +62,7 @@ class RunProbing:
     missing: list[int]
     out: Path
     warnings: list[str]
+    R: list | None = None  # the model's accuracy matrix the gaps and tests compare with
 
 
 def checkpoint_stages(run_dir: Path) -> list[tuple[int, Path]]:
@@ -82,6 +84,7 @@ def probe_run(
     run_dir: Path, out: Path | None = None, overrides: list[str] | None = None
 ) -> RunProbing:
     """Probe every saved stage of a finished run (see the module docstring)."""
+    from forgetlab.eval import evaluate
     from forgetlab.models import build_learner
     from forgetlab.runs.checkpoint import load_trainable
     from forgetlab.spec import load_spec
@@ -106,9 +109,10 @@ def probe_run(
     learner = build_learner(spec, stream)  # seeded: the run's initial model
     device = _device(spec.train.device)
     learner.to(device)
-    prober = Prober(spec.probe, stream, learner, device, cache_dir=out / "features")
+    prober = Prober(spec.probe, stream, learner, device, cache_dir=out / "features", seed=spec.seed)
     prober.observe(-1)
     next_stage, warnings = 0, []
+    evaluated: dict[int, list[float]] = {}  # stage -> the model's accuracy row
     for stage, folder in ckpts:
         if stage > next_stage and not _has_backbone_weights(folder):
             warnings.append(
@@ -118,7 +122,20 @@ def probe_run(
             )
         next_stage = stage + 1
         load_trainable(learner, folder)
+        scores = evaluate(
+            learner,
+            stream,
+            stage,
+            lambda exs: [learner.encode(e) for e in exs],
+            spec.eval.batch_size,
+            on_hidden=prober.on_hidden if prober.needs_hidden() else None,
+            on_predicted=prober.on_predicted,
+        )
+        evaluated[stage] = [s.accuracy for s in scores]
         prober.observe(stage)
+    if R is None:  # no results.json: the checkpoints' own evaluation
+        T = len(stream.tasks)
+        R = [evaluated.get(i, [None] * T) for i in range(max(evaluated) + 1)]
     results = prober.results(R)
     atomic_write(out / "probing.json", results.model_dump_json(indent=2) + "\n")
     _write_csv(
@@ -126,7 +143,7 @@ def probe_run(
     )
     stages = [s for s, _ in ckpts]
     missing = [s for s in range(len(stream.tasks)) if s not in stages]
-    return RunProbing(results, stages, missing, out, warnings)
+    return RunProbing(results, stages, missing, out, warnings, R)
 
 
 def _has_backbone_weights(folder: Path) -> bool:
@@ -165,6 +182,7 @@ def probe_checkpoints(spec, checkpoints: list[str], out: Path) -> CheckpointProb
     T, final = len(stream.tasks), len(stream.tasks) - 1  # probes see every class
     device = _device(spec.train.device)
     acc: dict[str, list] = {}
+    best: dict[str, list[int]] = {}
     zero_shot, cka, sep, seconds = [], [], [], []
     layers: list[int] | None = None
     previous: FeatureBlock | None = None
@@ -174,7 +192,12 @@ def probe_checkpoints(spec, checkpoints: list[str], out: Path) -> CheckpointProb
         learner = build_learner(ckpt_spec, stream)
         learner.to(device)
         prober = Prober(
-            spec.probe, stream, learner, device, cache_dir=out / "features" / f"{i:03d}"
+            spec.probe,
+            stream,
+            learner,
+            device,
+            cache_dir=out / "features" / f"{i:03d}",
+            seed=spec.seed,
         )
         if layers is not None and prober.layers != layers:
             raise ForgetlabError(
@@ -183,8 +206,10 @@ def probe_checkpoints(spec, checkpoints: list[str], out: Path) -> CheckpointProb
             )
         layers = prober.layers
         tag = stage_tag(final)
-        for kind, m in prober.accuracies(tag, final).items():
-            acc.setdefault(kind, []).append(m)
+        for kind, rec in prober.probe(tag, final)["probes"].items():
+            acc.setdefault(kind, []).append(rec["accuracy"])
+            chosen = rec["best_layer"]  # on validation rows of the training split
+            best.setdefault(kind, []).append(layers[chosen if chosen is not None else -1])
         sep.append(prober.geometry(tag, final)[0] if prober.spec.geometry else [None] * T)
         after = prober.block(tag, 0, "test")  # task 0's test examples, as in a run
         cka.append(
@@ -208,7 +233,7 @@ def probe_checkpoints(spec, checkpoints: list[str], out: Path) -> CheckpointProb
         probes=list(acc),
         accuracy=acc,
         last_layer_accuracy={k: [m[last] for m in v] for k, v in acc.items()},
-        best_layer={k: [layers[best_layer_index(m) or 0] for m in v] for k, v in acc.items()},
+        best_layer=best,
         zero_shot_accuracy=zero_shot or None,
         cka_vs_previous=cka,
         separability=sep,

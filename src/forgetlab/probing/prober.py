@@ -1,26 +1,31 @@
 """The prober: after every stage, probes on frozen features of every layer.
 
-    prober = Prober(spec.probe, stream, learner, device, cache_dir=run_dir / "features")
-    evaluate(..., on_hidden=prober.on_hidden)   # optional: test features from the eval pass
+    prober = Prober(spec.probe, stream, learner, device, cache_dir=run_dir / "features",
+                    seed=spec.seed)
+    evaluate(..., on_hidden=prober.on_hidden,          # optional: test features for free
+             on_predicted=prober.on_predicted)         # the model's hits: P vs R tests
     prober.observe(-1)                          # the model before fine-tuning: baseline P0
-    for stage ...: train; evaluate(..., on_hidden=prober.on_hidden); prober.observe(stage)
-    prober.results(R)                           # ProbingResults (P, P0, gaps, CKA, geometry)
+    for stage ...: train; evaluate(...); prober.observe(stage)
+    prober.results(R)                           # ProbingResults (P, P0, gaps, tests, CKA...)
     prober.score_rows()                         # rows for scores.csv, with a layer column
 
-At stage i the probes are fit on the training subsample (`train_per_class` per class) of
-tasks 0..i and scored on each seen task's test examples: on all seen classes together
-(class-incremental) or within each task's classes (task-incremental). The baseline P0 fits
-the same probes on the untrained model's features for every stage's class set; those
-features are extracted once, at `observe(-1)`. CKA compares each layer after stage i with
-the same layer after stage i-1 (stage 0: before fine-tuning) on task 0's test examples,
-a fixed set seen at every stage. Separability and overlap use the test features of the last
-probed layer.
+The examples are drawn once per run from the run's seed (`design`): per class a pool of
+training examples, K subsamples of it to fit on (the rest of each is its validation set)
+and the test examples to score on. At stage i every probe kind is fit on each subsample of
+tasks 0..i at every layer, all at once (`stage.probe_stage`): on all seen classes together
+(class-incremental) or within each task's classes (task-incremental). P is the mean test
+accuracy over subsamples, with a 95% interval over them; the best layer is chosen on the
+validation rows. The baseline P0 fits the same probes on the same rows of the untrained
+model, whose features are extracted once, at `observe(-1)`, and reused at every stage; P
+vs P0 and P vs the model's own predictions (R) are compared per task by a paired bootstrap
+over test examples and subsamples (1,000 draws). CKA compares each layer after stage i with the same
+layer after stage i-1 (stage 0: before fine-tuning) on task 0's test examples. Separability
+and overlap use the test features of the last probed layer.
 """
 
 from __future__ import annotations
 
 import math
-import random
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -29,6 +34,7 @@ import numpy as np
 
 from forgetlab.errors import ForgetlabError, SpecError
 from forgetlab.probing.cka import linear_cka
+from forgetlab.probing.design import probe_design
 from forgetlab.probing.features import (
     FeatureBlock,
     FeatureCache,
@@ -38,11 +44,13 @@ from forgetlab.probing.features import (
     resolve_layers,
 )
 from forgetlab.probing.geometry import overlap, separability
-from forgetlab.probing.probes import build_probe
-from forgetlab.probing.schema import Matrix, ProbeKindResults, ProbingResults
+from forgetlab.probing.schema import Matrix, PairedTestResult, ProbeKindResults, ProbingResults
 from forgetlab.probing.spec import ProbeSpec
+from forgetlab.probing.stage import probe_stage
+from forgetlab.probing.stats import LEVEL
 
-STATE_VERSION = 1
+STATE_VERSION = 2
+INITIAL = "initial"  # cache tag of the model before fine-tuning
 
 
 def finite_or_none(x: float | None) -> float | None:
@@ -51,21 +59,7 @@ def finite_or_none(x: float | None) -> float | None:
 
 
 def stage_tag(stage: int) -> str:
-    return "initial" if stage < 0 else f"stage_{stage:03d}"
-
-
-def _subsample(examples, per_class: int | None, rng: random.Random) -> np.ndarray:
-    """Uids of at most `per_class` examples of each class, in data order."""
-    by_class: dict[int, list[int]] = defaultdict(list)
-    for ex in examples:
-        by_class[ex.label].append(ex.uid)
-    keep: set[int] = set()
-    for label in sorted(by_class):
-        uids = by_class[label]
-        keep.update(
-            uids if per_class is None or len(uids) <= per_class else rng.sample(uids, per_class)
-        )
-    return np.array([ex.uid for ex in examples if ex.uid in keep], dtype=np.int64)
+    return INITIAL if stage < 0 else f"stage_{stage:03d}"
 
 
 class Prober:
@@ -78,11 +72,14 @@ class Prober:
         learner,
         device=None,
         cache_dir: Path | None = None,
+        *,
+        seed: int = 0,
     ) -> None:
         self.spec = spec = spec if spec is not None else ProbeSpec()
         self.stream = stream
         self.learner = learner
         self.device = device
+        self.seed = seed  # the run's seed: with `spec.seed` it draws the design
         self.layers = resolve_layers(spec.layers, learner.backbone)
         if learner.mode == "text_to_text" and spec.pooling == "cls":
             raise SpecError(
@@ -94,17 +91,13 @@ class Prober:
         self.extractor = FeatureExtractor(learner, self.layers, spec.pooling, spec.batch_size)
         signature = f"pooling={spec.pooling};mode={learner.mode}"
         self.cache = FeatureCache(cache_dir, signature, spec.feature_dtype)
+        self.design = probe_design(stream, spec, seed)
+        self.train_uids = self.design.pool  # per task: the probe pool (training split)
+        self.test_uids = self.design.test
         tasks = stream.tasks
-        self.train_uids = [
-            _subsample(t.train, spec.train_per_class, random.Random(spec.seed * 1_000_003 + i))
-            for i, t in enumerate(tasks)
-        ]
-        self.test_uids = [
-            _subsample(t.test, spec.test_per_class, random.Random(spec.seed * 1_000_003 - i - 1))
-            for i, t in enumerate(tasks)
-        ]
         self._examples = {ex.uid: ex for t in tasks for ex in (*t.train, *t.test)}
         self._pending: dict[int, list[FeatureBlock]] = defaultdict(list)
+        self._predicted: dict[int, dict[int, bool]] = defaultdict(dict)
         self._pending_s = 0.0
         self.eval_blocks = 0  # test blocks taken from the evaluation pass (no extra forward)
         self.records_: dict[int, dict] = {}
@@ -112,10 +105,12 @@ class Prober:
         self.tags_: dict[int, str] = {}  # stage -> cache tag of its features
         self.fingerprints_: dict[int, str] = {}  # stage -> backbone fingerprint
 
-    # ---- features -------------------------------------------------------------------
+    # ---- what the evaluation pass hands over ------------------------------------------
     def on_hidden(self, task: int, batch, hidden_states) -> None:
         """Callback for `evaluate(..., on_hidden=...)`: keep the pooled test features of the
         evaluation forward, used by the next `observe` instead of a second forward."""
+        if self.fingerprints_ and task > max(self.fingerprints_) + 1:
+            return  # a task the next observed stage has not seen: its features are not used
         t0 = time.perf_counter()
         block = self.extractor.from_hidden(batch, hidden_states)
         if block is not None:
@@ -123,6 +118,12 @@ class Prober:
             if keep.any():
                 self._pending[task].append(block.take(block.uids[keep]))
         self._pending_s += time.perf_counter() - t0
+
+    def on_predicted(self, task: int, batch, predicted) -> None:
+        """Callback for `evaluate(..., on_predicted=...)`: the model's own hits on the test
+        examples, for the next `observe`'s paired tests of P against R."""
+        hits = (predicted == batch.labels).tolist()
+        self._predicted[task].update(zip(batch.uids.tolist(), hits))
 
     def needs_hidden(self) -> bool:
         """Whether the next evaluation pass should hand over hidden states (`on_hidden`):
@@ -144,9 +145,22 @@ class Prober:
                 self.eval_blocks += 1
         self._pending.clear()
 
+    def _model_hits(self, tasks: list[int]) -> dict[int, np.ndarray]:
+        """The model's hits on each task's test examples, where the evaluation handed over
+        every one of them (`on_predicted`); then forgotten."""
+        out = {}
+        for t in tasks:
+            got = self._predicted.get(t, {})
+            if all(int(u) in got for u in self.test_uids[t]):
+                out[t] = np.array([got[int(u)] for u in self.test_uids[t]], dtype=bool)
+        self._predicted.clear()
+        return out
+
+    # ---- features -------------------------------------------------------------------
     def blocks(self, tag: str, tasks: list[int], split: str) -> dict[int, FeatureBlock]:
-        """Features of the probe subsets of `split` of `tasks` for the model called `tag`
-        (the learner as it is now for those not cached yet: extracted in one pass)."""
+        """Features of the probe rows of `split` ("train": the pools) of `tasks` for the
+        model called `tag` (the learner as it is now for those not cached yet: extracted in
+        one pass)."""
         uids = self.train_uids if split == "train" else self.test_uids
         found = self.cache.fetch_many(
             [((tag, t, split), uids[t]) for t in tasks],
@@ -158,27 +172,49 @@ class Prober:
     def block(self, tag: str, task: int, split: str) -> FeatureBlock:
         return self.blocks(tag, [task], split)[task]
 
-    # ---- measurements ---------------------------------------------------------------
-    def accuracies(self, tag: str, stage: int) -> dict[str, Matrix]:
-        """kind -> [layer][task] accuracy of probes fit on the classes seen after `stage`
-        (tasks 0..stage); null for unseen tasks."""
-        T = len(self.stream.tasks)
-        seen = list(range(stage + 1))
-        train = self.blocks(tag, seen, "train")
-        test = self.blocks(tag, seen, "test")
-        per_task = self.stream.scenario == "task_incremental"
-        groups = [[t] for t in seen] if per_task else [seen]
-        out: dict[str, Matrix] = {k: [[None] * T for _ in self.layers] for k in self.kinds}
-        for li, layer in enumerate(self.layers):
-            for group in groups:
-                X = np.concatenate([train[t].layer(layer) for t in group])
-                y = np.concatenate([train[t].labels for t in group])
-                for kind in self.kinds:
-                    probe = build_probe(kind).fit(X, y)
-                    for t in group:
-                        hits = probe.predict(test[t].layer(layer)) == test[t].labels
-                        out[kind][li][t] = float(hits.mean())
+    def _cached(self, tag: str, tasks: list[int], split: str) -> dict[int, FeatureBlock]:
+        """Blocks that must already be cached (never extracted from the current model)."""
+        uids = self.train_uids if split == "train" else self.test_uids
+        out = {t: self.cache.get((tag, t, split), uids[t], self.layers) for t in tasks}
+        missing = [t for t, b in out.items() if b is None]
+        if missing:
+            raise ForgetlabError(
+                f"probing: the features of {tag!r} (tasks {missing}, {split}) are not in the "
+                "feature cache; the baseline needs the run's features folder"
+            )
         return out
+
+    # ---- measurements ---------------------------------------------------------------
+    def groups(self, stage: int) -> list[list[int]]:
+        """The task sets one probe is fit on after `stage`: all seen tasks together
+        (class-incremental) or each task alone (task-incremental)."""
+        seen = list(range(stage + 1))
+        return [[t] for t in seen] if self.stream.scenario == "task_incremental" else [seen]
+
+    def probe(self, tag: str, stage: int, baseline: bool = False, model_hits=None) -> dict:
+        """`probe_stage` on the features of `tag` for the classes seen after `stage`
+        (with the untrained model's, cached at `observe(-1)`, when `baseline`)."""
+        seen = list(range(stage + 1))
+        base = None
+        if baseline:
+            base = (self._cached(INITIAL, seen, "train"), self._cached(INITIAL, seen, "test"))
+        return probe_stage(
+            self.kinds,
+            self.layers,
+            self.blocks(tag, seen, "train"),
+            self.blocks(tag, seen, "test"),
+            {t: self.design.fit[t] for t in seen},
+            self.groups(stage),
+            len(self.stream.tasks),
+            baseline=base,
+            model_hits=model_hits,
+            seed=(self.seed % 2**32, self.spec.seed % 2**32, stage % 2**32),
+        )
+
+    def accuracies(self, tag: str, stage: int) -> dict[str, Matrix]:
+        """kind -> [layer][task] mean accuracy of probes fit on the classes seen after
+        `stage` (tasks 0..stage); null for unseen tasks."""
+        return {k: r["accuracy"] for k, r in self.probe(tag, stage)["probes"].items()}
 
     def geometry(self, tag: str, stage: int) -> tuple[list[float | None], float | None]:
         """(separability per task seen after `stage`, overlap of its new task with the old)."""
@@ -217,13 +253,12 @@ class Prober:
         tag, T = self._tag_of(stage), len(self.stream.tasks)
         seen = list(range(T if stage < 0 else stage + 1))
         self._absorb_pending(tag, seen)
+        model_hits = self._model_hits(seen)
         for split in ("test", "train"):  # the missing blocks of a split: one pass
             self.blocks(tag, seen, split)
-        if stage < 0:
-            per_stage = [self.accuracies(tag, s) for s in range(T)]
+        if stage < 0:  # features of every task, kept for every stage's baseline
             geo = [self.geometry(tag, s) for s in range(T)] if self.spec.geometry else []
             self.baseline_ = {
-                "accuracy": {k: [a[k] for a in per_stage] for k in self.kinds},
                 "separability": geo[-1][0] if geo else [None] * T,
                 "overlap": [g[1] for g in geo] if geo else [None] * T,
             }
@@ -231,53 +266,63 @@ class Prober:
             sep, ov = self.geometry(tag, stage) if self.spec.geometry else ([None] * T, None)
             before = self.tags_.get(stage - 1, stage_tag(stage - 1))
             cka = self.cka(tag, before) if self.spec.cka else [None] * len(self.layers)
-            self.records_[stage] = {
-                "accuracy": self.accuracies(tag, stage),
-                "cka": cka,
-                "separability": sep,
-                "overlap": ov,
-            }
-        # Only this stage's features stay (the next stage's CKA); older ones are not needed.
-        self.cache.drop({tag}, disk=not self.spec.keep_features)
+            record = self.probe(tag, stage, self.baseline_ is not None, model_hits)
+            self.records_[stage] = {**record, "cka": cka, "separability": sep, "overlap": ov}
+        # This stage's features stay (the next stage's CKA), and the untrained model's (P0).
+        self.cache.drop({tag, INITIAL}, disk=not self.spec.keep_features)
         seconds = time.perf_counter() - t0 + self._pending_s
         self._pending_s = 0.0
         (self.baseline_ if stage < 0 else self.records_[stage])["seconds"] = seconds
 
     # ---- results --------------------------------------------------------------------
-    def _matrix(self, rows: list, layer: int) -> Matrix:
-        return [list(r[layer]) if r is not None else [None] * len(self.stream.tasks) for r in rows]
+    def _rows(self, kind: str, key: str, layer_of) -> list:
+        """Per stage up to the last probed: the `key` row (tasks) of `kind` at the layer
+        index `layer_of(record)`; null rows for stages not probed."""
+        T = len(self.stream.tasks)
+        n = max(self.records_) + 1 if self.records_ else 0
+        out = []
+        for i in range(n):
+            rec = (self.records_.get(i) or {}).get("probes", {}).get(kind)
+            li = layer_of(rec) if rec is not None and key in rec else None
+            out.append(list(rec[key][li]) if li is not None else [None] * T)
+        return out
 
     def results(self, R: list[list[float]] | None = None) -> ProbingResults:
-        """P, P0 and the gaps for every probe kind. `R` (the model's own accuracy matrix, rows
-        = stages) gives `gap_vs_model`; without it that field is None."""
-        T, last = len(self.stream.tasks), len(self.layers) - 1
+        """P, P0, the gaps and their paired tests for every probe kind. `R` (the model's own
+        accuracy matrix, rows = stages) gives `gap_vs_model`; without it that field is None
+        (the paired tests need the evaluation's per-example hits, `on_predicted`)."""
+        T, L = len(self.stream.tasks), len(self.layers)
         n = max(self.records_) + 1 if self.records_ else 0
         recs = [self.records_.get(i) for i in range(n)]
-        base = self.baseline_ or {"accuracy": {k: [None] * T for k in self.kinds}}
+        empty = [[None] * T for _ in self.layers]
+        last = lambda rec: L - 1  # noqa: E731
+        best = lambda rec: rec["best_layer"]  # noqa: E731
         by_probe = {}
         for kind in self.kinds:
-            layer_acc = [r["accuracy"][kind] if r else None for r in recs]
-            P = self._matrix(layer_acc, last)
-            best = [best_layer_index(a) for a in layer_acc]
-            best_P = [
-                self._matrix([a], b)[0] if b is not None else [None] * T
-                for a, b in zip(layer_acc, best)
-            ]
-            base_acc = base["accuracy"][kind][:n]  # the same rows as P
-            P0 = self._matrix(base_acc, last)
+            kr = [r["probes"][kind] if r else None for r in recs]
+            P = self._rows(kind, "accuracy", last)
+            P0 = self._rows(kind, "baseline", last)
             by_probe[kind] = ProbeKindResults(
                 accuracy_matrix=P,
-                best_layer_accuracy_matrix=best_P,
-                best_layer=[self.layers[b] if b is not None else None for b in best],
-                layer_accuracy=[a if a else [[None] * T for _ in self.layers] for a in layer_acc],
-                baseline_accuracy_matrix=P0,
-                baseline_layer_accuracy=[
-                    a if a else [[None] * T for _ in self.layers] for a in base_acc
+                accuracy_interval=self._rows(kind, "interval", last),
+                best_layer_accuracy_matrix=self._rows(kind, "accuracy", best),
+                best_layer_accuracy_interval=self._rows(kind, "interval", best),
+                best_layer=[
+                    self.layers[r["best_layer"]] if r and r["best_layer"] is not None else None
+                    for r in kr
                 ],
+                layer_accuracy=[r["accuracy"] if r else empty for r in kr],
+                validation_layer_accuracy=[r["validation"] if r else empty for r in kr],
+                baseline_accuracy_matrix=P0,
+                baseline_accuracy_interval=self._rows(kind, "baseline_interval", last),
+                baseline_layer_accuracy=[r.get("baseline", empty) if r else empty for r in kr],
                 gap_vs_model=_gap(P, R) if R is not None else None,
                 gap_vs_baseline=_gap(P, P0),
+                test_vs_model=[_tests(r.get("vs_model") if r else None, T) for r in kr],
+                test_vs_baseline=[_tests(r.get("vs_baseline") if r else None, T) for r in kr],
             )
         main = by_probe[self.primary]
+        base = self.baseline_ or {}
         return ProbingResults(
             layers=self.layers,
             pooling=self.spec.pooling,
@@ -285,19 +330,28 @@ class Prober:
             accuracy_matrix=main.accuracy_matrix,
             best_layer_accuracy_matrix=main.best_layer_accuracy_matrix,
             by_probe=by_probe,
-            cka=[r["cka"] if r else [None] * len(self.layers) for r in recs],
+            cka=[r["cka"] if r else [None] * L for r in recs],
             separability=[r["separability"] if r else [None] * T for r in recs],
             overlap=[r["overlap"] if r else None for r in recs],
             baseline_separability=base.get("separability", [None] * T),
             baseline_overlap=base.get("overlap", [None] * T)[:n],
             seconds=[r["seconds"] if r else None for r in recs],
             baseline_seconds=base.get("seconds"),
+            subsamples=self.spec.subsamples,
+            train_per_class=self.spec.train_per_class,
+            validation_per_class=self.spec.validation_per_class,
+            seed=self.seed,
+            probe_seed=self.spec.seed,
+            interval_level=LEVEL,
         )
 
     def score_rows(self) -> list[tuple]:
-        """(stage, task, metric, value, layer) rows: `probe_acc` (the primary probe),
-        `probe_acc_<kind>`, `probe0_acc_<kind>` (baseline, with that stage's class set) for
-        every layer; `cka` per layer; `separability` and `overlap` at the last layer."""
+        """(stage, task, metric, value, layer) rows: `probe_acc` (the primary probe, mean
+        over subsamples), `probe_acc_<kind>`, `probe0_acc_<kind>` (baseline, with that
+        stage's class set) for every layer; the primary probe's interval
+        (`probe_acc_low`/`_high`) and paired-test p-values (`probe_p_vs_model`,
+        `probe_p_vs_baseline`) at the last layer; `cka` per layer; `separability` and
+        `overlap` at the last layer."""
         names, last = self.stream.task_names, self.layers[-1]
         rows: list[tuple] = []
 
@@ -309,39 +363,53 @@ class Prober:
                     if v is not None
                 )
 
-        base = self.baseline_["accuracy"] if self.baseline_ else {}
-        stages = set(self.records_) | (set(range(len(names))) if base else set())
-        for stage in sorted(stages):
-            rec = self.records_.get(stage)
-            if rec:
-                acc_rows(stage, "probe_acc", rec["accuracy"][self.primary])
-                for kind in self.kinds:
-                    acc_rows(stage, f"probe_acc_{kind}", rec["accuracy"][kind])
-            for kind in base:
-                acc_rows(stage, f"probe0_acc_{kind}", base[kind][stage])
-            if rec:
-                rows.extend(
-                    (stage, "", "cka", v, k)
-                    for k, v in zip(self.layers, rec["cka"])
-                    if v is not None
-                )
-                rows.extend(
-                    (stage, names[t], "separability", v, last)
-                    for t, v in enumerate(rec["separability"])
-                    if v is not None
-                )
-                if rec["overlap"] is not None:
-                    rows.append((stage, "", "overlap", rec["overlap"], last))
+        for stage in sorted(self.records_):
+            rec = self.records_[stage]
+            probes = rec["probes"]
+            acc_rows(stage, "probe_acc", probes[self.primary]["accuracy"])
+            for kind in self.kinds:
+                acc_rows(stage, f"probe_acc_{kind}", probes[kind]["accuracy"])
+            for kind in self.kinds:
+                if "baseline" in probes[kind]:
+                    acc_rows(stage, f"probe0_acc_{kind}", probes[kind]["baseline"])
+            main = probes[self.primary]
+            for t, ci in enumerate(main["interval"][-1]):
+                if ci is not None:
+                    rows.append((stage, names[t], "probe_acc_low", ci[0], last))
+                    rows.append((stage, names[t], "probe_acc_high", ci[1], last))
+            for key in ("vs_model", "vs_baseline"):
+                for t, test in enumerate(main.get(key) or []):
+                    if test is not None:
+                        rows.append((stage, names[t], f"probe_p_{key}", test["p"], last))
+            rows.extend(
+                (stage, "", "cka", v, k) for k, v in zip(self.layers, rec["cka"]) if v is not None
+            )
+            rows.extend(
+                (stage, names[t], "separability", v, last)
+                for t, v in enumerate(rec["separability"])
+                if v is not None
+            )
+            if rec["overlap"] is not None:
+                rows.append((stage, "", "overlap", rec["overlap"], last))
         return rows
 
     # ---- resume ---------------------------------------------------------------------
+    def _identity(self) -> dict:
+        """What a saved state must share with this prober to continue it."""
+        s = self.spec
+        return {
+            "layers": self.layers,
+            "probes": self.kinds,
+            "pooling": s.pooling,
+            "design": [s.train_per_class, s.validation_per_class, s.subsamples, s.seed],
+            "seed": self.seed,
+        }
+
     def state_dict(self) -> dict:
         """JSON-able measurements so far; features stay in the cache folder."""
         return {
             "version": STATE_VERSION,
-            "layers": self.layers,
-            "probes": self.kinds,
-            "pooling": self.spec.pooling,
+            **self._identity(),
             "baseline": self.baseline_,
             "records": {str(s): r for s, r in self.records_.items()},
             "tags": {str(s): t for s, t in self.tags_.items()},
@@ -349,8 +417,8 @@ class Prober:
         }
 
     def load_state_dict(self, state: dict) -> None:
-        """Continue from `state_dict()` of a prober with the same spec and model."""
-        mine = {"layers": self.layers, "probes": self.kinds, "pooling": self.spec.pooling}
+        """Continue from `state_dict()` of a prober with the same spec, seed and model."""
+        mine = self._identity()
         theirs = {k: state.get(k) for k in mine}
         if state.get("version") != STATE_VERSION or theirs != mine:
             raise ForgetlabError(
@@ -362,12 +430,10 @@ class Prober:
         self.fingerprints_ = {int(s): f for s, f in state.get("fingerprints", {}).items()}
 
 
-def best_layer_index(acc: Matrix | None) -> int | None:
-    """Index of the layer with the highest mean accuracy over the tasks it scored."""
-    if not acc:
-        return None
-    means = [np.mean([v for v in row if v is not None]) for row in acc]
-    return int(np.argmax(means))
+def _tests(row: list | None, T: int) -> list[PairedTestResult | None]:
+    if row is None:
+        return [None] * T
+    return [PairedTestResult(**t) if t is not None else None for t in row]
 
 
 def _gap(P: Matrix, Q: Matrix) -> Matrix:

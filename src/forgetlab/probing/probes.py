@@ -2,6 +2,11 @@
 
     probe = build_probe("linear").fit(X_train, y_train)   # X (N, H) float, y (N,) class ids
     accuracy = (probe.predict(X_test) == y_test).mean()
+    predict = probe_kinds.get("linear").fit_batched(ProbeData(X, y, w, C))   # many at once
+
+`fit`/`predict` fit one probe (scikit-learn where it has the estimator); `fit_batched` fits
+the same probe for every layer and subsample at once in torch (`batched`), which is what the
+prober uses after every stage.
 
 Kinds: `linear` (multinomial logistic regression, L-BFGS), `ridge` (closed form, one-hot
 targets), `prototype` (nearest class mean, euclidean), `cosine_prototype` (nearest class
@@ -10,9 +15,14 @@ mean by cosine). All fit in one full-batch solve, never by epochs of SGD.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
 from forgetlab.registry import Registry
+
+if TYPE_CHECKING:
+    from forgetlab.probing.batched import Predictor, ProbeData
 
 
 class Probe:
@@ -23,18 +33,24 @@ class Probe:
         classes = np.unique(y)
         self.constant_ = int(classes[0]) if len(classes) == 1 else None
         if self.constant_ is None:
-            self._fit(np.asarray(X, dtype=np.float32), np.asarray(y))
+            self._fit(np.asarray(X, dtype=np.float64), np.asarray(y))
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         if self.constant_ is not None:
             return np.full(len(X), self.constant_)
-        return self._predict(np.asarray(X, dtype=np.float32))
+        return self._predict(np.asarray(X, dtype=np.float64))
 
     def _fit(self, X: np.ndarray, y: np.ndarray) -> None:
         raise NotImplementedError
 
     def _predict(self, X: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    @classmethod
+    def fit_batched(cls, data: ProbeData) -> Predictor:
+        """Fit this kind on every (feature set, subsample) of `data` at once; returns a
+        function from (G, M, H) features to (G, S, M) class indices."""
         raise NotImplementedError
 
 

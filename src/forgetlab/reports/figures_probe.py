@@ -4,7 +4,10 @@ figs = probing_figures(run.R, run.probing, short_task_labels(run.tasks))   # lis
 
 `probing` is the `probing` object of results.json, read as a dict. A probe accuracy is never
 drawn without the same probe on the untrained model (P0) next to it: a refitted probe that
-scores well may only show the pretrained representation surviving.
+scores well may only show the pretrained representation surviving. Means over tasks use the
+same tasks for every series (`probing.summary`); intervals are drawn where recorded. Lines
+with a single point are drawn as large markers, and a baseline that coincides with its
+fine-tuned line stays visible (hollow markers, drawn beside it).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure as MplFigure
 
+from forgetlab.probing.summary import kind_summaries
 from forgetlab.reports.figures_run import annotate_matrix, matrix_rows, task_colors
 from forgetlab.reports.page import Figure, render_figure
 from forgetlab.reports.run_data import as_matrix
@@ -34,15 +38,6 @@ def main_kind(probing: dict[str, Any]) -> str | None:
 def nanmean(values) -> float:
     arr = np.array([np.nan if v is None else float(v) for v in values], dtype=float)
     return float(np.nanmean(arr)) if np.any(~np.isnan(arr)) else float("nan")
-
-
-def old_task_mean(M: np.ndarray) -> float:
-    """Mean over the old tasks (all but the last) of the last row; all tasks if only one."""
-    if M.size == 0:
-        return float("nan")
-    last = M[-1]
-    cols = last[:-1] if last.size > 1 else last
-    return nanmean(cols)
 
 
 def probe_matrices(R: np.ndarray, probing: dict[str, Any], labels: list[str]) -> Figure:
@@ -91,42 +86,106 @@ def probe_matrices(R: np.ndarray, probing: dict[str, Any], labels: list[str]) ->
 
 
 def probe_kinds(R: np.ndarray, probing: dict[str, Any], labels: list[str]) -> Figure:
-    """After the last stage, mean accuracy on old tasks: model, each probe kind and its P0."""
-    T = len(labels)
-    by = probing.get("by_probe") or {}
-    kinds = list(by)
+    """After the last probed stage, mean accuracy on the same (old) tasks: the model, each
+    probe kind on its last and best layer, and its P0."""
+    summaries = kind_summaries(probing, [[None if np.isnan(v) else v for v in r] for r in R])
+    kinds = [s.kind for s in summaries]
     series = [
-        ("probe, last layer", "accuracy_matrix", "#4472c4"),
-        ("probe, best layer", "best_layer_accuracy_matrix", "#9dc3e6"),
-        ("baseline P0 (untrained)", "baseline_accuracy_matrix", "#7f7f7f"),
+        ("probe, last layer", "P", "#4472c4"),
+        ("probe, best layer (validation)", "P_best", "#9dc3e6"),
+        ("baseline P0 (untrained)", "P0", "#7f7f7f"),
     ]
     fig = MplFigure(figsize=(max(5.0, 1.6 * len(kinds) + 4.0), 3.2), layout="constrained")
     ax = fig.add_subplot()
     width = 0.8 / len(series)
     xs = np.arange(1, len(kinds) + 1)
-    model = ax.bar([0], [old_task_mean(R)], width, color="#c0504d", label="model R (own head)")
+    r_mean = summaries[0].R if summaries else None
+    model = ax.bar([0], [np.nan if r_mean is None else r_mean], width, color="#c0504d")
+    model.set_label("model R (own head)")
     ax.bar_label(model, fmt="%.2f", fontsize=7)
     for k, (label, key, color) in enumerate(series):
-        vals = [old_task_mean(as_matrix(by[kind].get(key) or [], T)) for kind in kinds]
+        vals = [getattr(s, key) for s in summaries]
+        vals = [np.nan if v is None else v for v in vals]
         bars = ax.bar(xs + (k - 1) * width, vals, width, label=label, color=color)
         ax.bar_label(bars, fmt="%.2f", fontsize=7)
     ax.set_xticks([0, *xs], ["model", *kinds])
     ax.set_ylim(0, 1.1)
-    ax.set_ylabel("accuracy on old tasks")
+    ax.set_ylabel("accuracy, same tasks")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
     ax.grid(alpha=0.3, axis="y")
-    ax.set_title("after the last stage: old tasks, every probe kind", fontsize=10)
+    tasks = ", ".join(labels[j] for j in summaries[0].tasks) if summaries else ""
+    stage = summaries[0].stage if summaries else "?"
+    ax.set_title(f"after stage {stage}: tasks {tasks}, every probe kind", fontsize=10)
     return render_figure(
         fig,
         "probing_kinds",
-        "Mean accuracy on the old tasks (all but the last) after the last stage: each probe kind "
-        "on the last layer and on its best layer, the same probe on the untrained model (P0), "
-        "and the model's own head (red).",
+        "Mean accuracy after the last probed stage on the same tasks for every bar (the tasks "
+        "seen before that stage): each probe kind on the last layer and on the layer chosen on "
+        "validation rows, the same probe on the untrained model (P0), and the model's own head "
+        "(red).",
+    )
+
+
+def probe_intervals(R: np.ndarray, probing: dict[str, Any], labels: list[str]) -> Figure | None:
+    """The main probe after the last probed stage, task by task: R, P and P0 with their
+    intervals; a star where the paired test separates P from R (red) or from P0 (grey)."""
+    summaries = kind_summaries(probing, [[None if np.isnan(v) else v for v in r] for r in R])
+    if not summaries:
+        return None
+    s = summaries[0]
+    fig = MplFigure(figsize=(max(4.5, 1.1 * len(s.tasks) + 2.8), 3.2), layout="constrained")
+    ax = fig.add_subplot()
+    xs = np.arange(len(s.tasks))
+
+    def draw(dx: float, key: str, ci_key: str | None, color: str, label: str) -> None:
+        ys = np.array([np.nan if t[key] is None else t[key] for t in s.per_task])
+        if ci_key is not None:
+            lo = [t[ci_key][0] if t[ci_key] else y for t, y in zip(s.per_task, ys)]
+            hi = [t[ci_key][1] if t[ci_key] else y for t, y in zip(s.per_task, ys)]
+            err = np.abs(np.array([ys - np.array(lo), np.array(hi) - ys]))
+            ax.errorbar(xs + dx, ys, yerr=err, fmt="o", color=color, capsize=4, label=label)
+        else:
+            ax.plot(xs + dx, ys, "D", color=color, markersize=6, label=label)
+
+    draw(-0.2, "R", None, "#c0504d", "model R")
+    draw(0.0, "P", "P_interval", "#4472c4", f"P ({s.kind}, 95% interval)")
+    draw(0.2, "P0", "P0_interval", "#7f7f7f", "P0 untrained (95% interval)")
+    for x, t in zip(xs, s.per_task):
+        for key, color, dy in (("vs_R", "#c0504d", 0.04), ("vs_P0", "#7f7f7f", 0.08)):
+            test = t[key]
+            if test and test["p"] < 0.05 and t["P"] is not None:
+                ax.text(x, min(t["P"] + dy, 1.08), "*", color=color, ha="center", fontsize=12)
+    ax.set_xticks(xs, [labels[j] if j < len(labels) else str(j) for j in s.tasks])
+    ax.set_xlim(-0.6, len(xs) - 0.4)
+    ax.set_ylim(-0.03, 1.12)
+    ax.set_xlabel("task")
+    ax.set_ylabel("accuracy")
+    ax.grid(alpha=0.3, axis="y")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    ax.set_title(f"after stage {s.stage}, per task", fontsize=10)
+    return render_figure(
+        fig,
+        "probing_intervals",
+        "Per task after the last probed stage: the model's own accuracy R, the main probe's P "
+        "at the last layer and the untrained model's P0, each probe value with its 95% "
+        "interval over training subsamples. Stars: P differs from R (red) or from P0 (grey) "
+        "at p < 0.05 (paired bootstrap over test examples and subsamples).",
     )
 
 
 def layer_curves(probing: dict[str, Any]) -> Figure:
     """Per probe kind: accuracy vs layer, one colour per stage; dashed = untrained baseline."""
+    return render_figure(
+        layer_curves_figure(probing),
+        "probing_layers",
+        "Probe accuracy at every layer, averaged over the tasks seen so far, after each stage "
+        "(solid) and for the untrained model on the same classes (dashed, hollow markers, "
+        "drawn a little to the right so that it shows where the two coincide).",
+    )
+
+
+def layer_curves_figure(probing: dict[str, Any]) -> MplFigure:
+    """The matplotlib figure of `layer_curves` (tests read its lines)."""
     by = probing.get("by_probe") or {}
     kinds = [k for k in by if by[k].get("layer_accuracy")]
     layers = [str(x) for x in probing.get("layers") or []]
@@ -136,15 +195,25 @@ def layer_curves(probing: dict[str, Any]) -> Figure:
         acc = seq(by[kind]["layer_accuracy"])
         base = seq(by[kind].get("baseline_layer_accuracy"))
         colors = task_colors(len(acc))
+        n_layers = max(len(seq(p)) for p in acc)
+        size = 7 if n_layers == 1 else 4  # one layer: each line is one point
         for s, per_layer in enumerate(acc):
             ys = [nanmean(seq(t)) for t in seq(per_layer)]
-            ax.plot(range(len(ys)), ys, "-o", color=colors[s], markersize=3, label=f"stage {s}")
-            if s < len(base):
+            ax.plot(range(len(ys)), ys, "-o", color=colors[s], markersize=size, label=f"stage {s}")
+            if s < len(base):  # beside the solid line, hollow: visible where they coincide
                 ys0 = [nanmean(seq(t)) for t in seq(base[s])]
-                ax.plot(range(len(ys0)), ys0, "--", color=colors[s], alpha=0.7)
-        n_layers = max(len(seq(p)) for p in acc)
+                ax.plot(
+                    np.arange(len(ys0)) + 0.08,
+                    ys0,
+                    "--o",
+                    color=colors[s],
+                    markerfacecolor="white",
+                    markersize=size,
+                    alpha=0.8,
+                )
         ticks = layers if len(layers) == n_layers else [str(i) for i in range(n_layers)]
         ax.set_xticks(range(n_layers), ticks, fontsize=8)
+        ax.set_xlim(-0.5, n_layers - 0.5)
         ax.set_xlabel("layer")
         ax.set_ylim(-0.03, 1.03)
         ax.grid(alpha=0.3)
@@ -152,15 +221,10 @@ def layer_curves(probing: dict[str, Any]) -> Figure:
         if k == 0:
             ax.set_ylabel("probe accuracy, seen tasks")
     ax = fig.axes[-1]
-    ax.plot([], [], "-", color="black", label="fine-tuned")
-    ax.plot([], [], "--", color="black", label="untrained (P0)")
+    ax.plot([], [], "-o", color="black", label="fine-tuned")
+    ax.plot([], [], "--o", color="black", markerfacecolor="white", label="untrained (P0)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return render_figure(
-        fig,
-        "probing_layers",
-        "Probe accuracy at every layer, averaged over the tasks seen so far, after each stage "
-        "(solid) and for the untrained model on the same classes (dashed, same colour).",
-    )
+    return fig
 
 
 def representation(probing: dict[str, Any], labels: list[str]) -> Figure | None:
@@ -177,10 +241,18 @@ def representation(probing: dict[str, Any], labels: list[str]) -> Figure | None:
         ax = fig.add_subplot(1, len(panels), k + 1)
         if panel == "cka":
             colors = task_colors(len(cka))
+            width = max(len(r) for r in cka)
             for s, row in enumerate(cka):
                 ys = [np.nan if v is None else v for v in row]
-                ax.plot(range(len(ys)), ys, "-o", markersize=3, color=colors[s], label=f"stage {s}")
-            width = max(len(r) for r in cka)
+                ax.plot(
+                    range(len(ys)),
+                    ys,
+                    "-o",
+                    markersize=7 if width == 1 else 4,
+                    color=colors[s],
+                    label=f"stage {s}",
+                )
+            ax.set_xlim(-0.5, width - 0.5)
             ax.set_xticks(range(width), layers if len(layers) == width else range(width))
             ax.set_xlabel("layer")
             ax.set_ylabel("linear CKA, before vs after stage")
@@ -193,23 +265,53 @@ def representation(probing: dict[str, Any], labels: list[str]) -> Figure | None:
             base = seq(probing.get("baseline_separability"))
             for j in range(width):
                 label = labels[j] if j < len(labels) else str(j)
-                ax.plot(range(len(S)), S[:, j], "-o", markersize=3, color=colors[j], label=label)
+                size = 7 if len(S) == 1 else 4
+                ax.plot(range(len(S)), S[:, j], "-o", markersize=size, color=colors[j], label=label)
                 if j < len(base) and base[j] is not None:
                     ax.axhline(base[j], color=colors[j], linestyle="--", alpha=0.7)
+            ax.set_xticks(range(len(S)))
+            ax.set_xlim(-0.5, max(len(S), 1) - 0.5)
             ax.set_xlabel("stage")
             ax.set_ylabel("between / within class scatter")
             ax.legend(fontsize=7, title="task", title_fontsize=7)
         else:
             ys = [np.nan if v is None else v for v in overlap]
-            ax.plot(range(len(ys)), ys, "-o", markersize=3, color="#c0504d", label="fine-tuned")
+            few = sum(not np.isnan(v) for v in ys) <= 1
+            ax.plot(
+                range(len(ys)),
+                ys,
+                "-o",
+                markersize=7 if few else 4,
+                color="#c0504d",
+                label="fine-tuned",
+            )
             base = [np.nan if v is None else v for v in seq(probing.get("baseline_overlap"))]
             if base:
-                ax.plot(range(len(base)), base, "--", color="#7f7f7f", label="untrained")
+                ax.plot(
+                    np.arange(len(base)) + 0.08,
+                    base,
+                    "--o",
+                    markersize=7 if few else 4,
+                    markerfacecolor="white",
+                    color="#7f7f7f",
+                    label="untrained",
+                )
                 ax.legend(fontsize=7)
+            if all(np.isnan(v) for v in ys):
+                ax.text(
+                    0.5,
+                    0.5,
+                    "needs two stages\n(old vs new classes)",
+                    transform=ax.transAxes,
+                    ha="center",
+                    va="center",
+                    color="#888888",
+                )
+                ax.set_ylim(0, 1.5)
+            ax.set_xticks(range(len(ys)))
+            ax.set_xlim(-0.5, max(len(ys), 1) - 0.5)
             ax.set_xlabel("stage")
             ax.set_ylabel("old/new class overlap")
-        if panel != "cka":
-            ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
         ax.set_title(
             {"cka": "layer similarity", "sep": "separability", "overlap": "overlap"}[panel]
@@ -226,6 +328,8 @@ def representation(probing: dict[str, Any], labels: list[str]) -> Figure | None:
 def probing_figures(R: np.ndarray, probing: dict[str, Any], labels: list[str]) -> list[Figure]:
     figs = [probe_matrices(R, probing, labels)]
     if probing.get("by_probe"):
+        intervals = probe_intervals(R, probing, labels)
+        figs += [intervals] if intervals is not None else []
         figs.append(probe_kinds(R, probing, labels))
         if any(v.get("layer_accuracy") for v in probing["by_probe"].values()):
             figs.append(layer_curves(probing))

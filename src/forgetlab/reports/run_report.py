@@ -11,13 +11,13 @@ Figures are also written as DIR/figures/<name>.png.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from forgetlab.output_paths import check_report_file
+from forgetlab.probing.summary import kind_summaries
 from forgetlab.reports import figures_run
-from forgetlab.reports.figures_probe import main_kind, old_task_mean, probing_figures, seq
+from forgetlab.reports.figures_probe import main_kind, probing_figures, seq
 from forgetlab.reports.page import Code, Page, Section, Table, Text, fmt, write_pages
 from forgetlab.reports.run_data import RunData, as_matrix, load_run, short_task_labels
 
@@ -139,53 +139,87 @@ def probing_section(run: RunData, labels: list[str]) -> Section | None:
     if not probing:
         return None
     blocks: list = list(probing_figures(run.R, probing, labels))
-    T = len(labels)
-    rows = []
-    for kind, entry in (probing.get("by_probe") or {}).items():
-        row = [kind, fmt(best_layer(entry.get("best_layer")))]
-        for key in ("accuracy_matrix", "best_layer_accuracy_matrix", "baseline_accuracy_matrix"):
-            row.append(fmt(old_task_mean(as_matrix(entry.get(key) or [], T))))
-        rows.append(
-            row + [fmt(summary_number(entry.get(k))) for k in ("gap_vs_model", "gap_vs_baseline")]
-        )
-    if rows:
-        header = ["probe", "best layer", "P last layer", "P best layer", "P0 baseline"]
+    summaries = kind_summaries(probing, run.results.get("accuracy_matrix"))
+    if summaries:
+        first = summaries[0]
+        on = ", ".join(labels[j] if j < len(labels) else str(j) for j in first.tasks)
+        rows = [
+            [
+                s.kind,
+                fmt(s.best_layer),
+                fmt(s.R),
+                fmt(s.P),
+                fmt(s.P_best),
+                fmt(s.P0),
+                fmt(s.gap_R),
+                fmt(s.gap_P0),
+                _counts(s.above_R, s.below_R, len(s.tasks)),
+                _counts(s.above_P0, s.below_P0, len(s.tasks)),
+            ]
+            for s in summaries
+        ]
+        header = ["probe", "best layer", "R", "P last layer", "P best layer", "P0"]
+        header += ["P - R", "P - P0", "P vs R", "P vs P0"]
         blocks.append(
             Table(
-                header + ["gap vs model", "gap vs baseline"],
+                header,
                 rows,
-                "after the last stage, mean over old tasks; model R on the same tasks: "
-                f"{fmt(old_task_mean(run.R))}; gaps as recorded (matrices: mean of the last row)",
+                f"after stage {first.stage}, every column averaged over the same tasks ({on}); "
+                "best layer chosen on validation rows of the training split; P vs R / P vs "
+                "P0: tasks where P is higher / lower at p < 0.05 (paired bootstrap over test "
+                "examples and subsamples) of all tasks",
             )
         )
+        blocks.append(per_task_table(first, labels))
     pooling = probing.get("pooling")
     layers = probing.get("layers")
+    k = probing.get("subsamples") or 1
     blocks.insert(
         0,
         Text(
             f"Probes fitted on frozen features after every stage (pooling {pooling}, layers "
-            f"{layers}); the main probe is {main_kind(probing) or 'linear'}."
+            f"{layers}); the main probe is {main_kind(probing) or 'linear'}. Each cell is the "
+            f"mean of {k} probe{'s' * (k != 1)} fit on different subsamples of "
+            f"{probing.get('train_per_class') or '?'} training examples per class, with "
+            "its 95% interval over them; the same rows of the untrained model give P0."
         ),
     )
     return Section("probing", "Probing: representation vs classifier", blocks)
 
 
-def best_layer(value: Any) -> Any:
-    """`best_layer` as recorded: one layer, or one per stage (then the last stage's)."""
-    if isinstance(value, list | tuple):
-        return value[-1] if value else None
-    return value
+def _counts(above: int | None, below: int | None, n: int) -> str:
+    return "n/a" if above is None else f"+{above} -{below} of {n}"
 
 
-def summary_number(value: Any) -> float | None:
-    """A scalar gap as is; a matrix as the mean of its last row; a list as its mean."""
-    if value is None or isinstance(value, int | float):
-        return value
-    rows = seq(value)
-    if rows and isinstance(rows[0], list | tuple | dict):
-        rows = seq(rows[-1])
-    vals = [float(v) for v in rows if isinstance(v, int | float)]
-    return sum(vals) / len(vals) if vals else None
+def _ci(interval) -> str:
+    return "" if not interval else f" [{interval[0]:.3f}, {interval[1]:.3f}]"
+
+
+def _test(test) -> str:
+    if not test:
+        return "n/a"
+    return f"{test['diff']:+.3f} [{test['low']:+.3f}, {test['high']:+.3f}], p={test['p']:.3g}"
+
+
+def per_task_table(s, labels: list[str]) -> Table:
+    """The main probe, task by task: P and P0 with their intervals, the paired tests."""
+    rows = [
+        [
+            labels[t["task"]] if t["task"] < len(labels) else str(t["task"]),
+            fmt(t["R"]),
+            fmt(t["P"]) + _ci(t["P_interval"]),
+            fmt(t["P0"]) + _ci(t["P0_interval"]),
+            _test(t["vs_R"]),
+            _test(t["vs_P0"]),
+        ]
+        for t in s.per_task
+    ]
+    return Table(
+        ["task", "R", "P [95% interval]", "P0 [95% interval]", "P - R", "P - P0"],
+        rows,
+        f"{s.kind} probe at the last layer after stage {s.stage}, per task: intervals over "
+        "subsamples; differences with their 95% paired-bootstrap interval and p-value",
+    )
 
 
 def general_series(run: RunData) -> dict[str, list]:
@@ -251,7 +285,8 @@ MEMORY = [("peak_rss_mb", "peak RSS MB"), ("peak_cuda_mb", "peak CUDA MB")]
 
 def cost_section(run: RunData) -> Section:
     stages = run.stages
-    probing_s = [float(x) for x in seq((run.probing or {}).get("seconds"))]
+    # seconds per stage; None for stages `forgetlab probe` found no checkpoint of
+    probing_s = [x if x is None else float(x) for x in seq((run.probing or {}).get("seconds"))]
     model = run.results.get("model") or {}
     memory = [(k, h) for k, h in MEMORY if any(s.get(k) is not None for s in stages)]
     rows = []
@@ -268,7 +303,7 @@ def cost_section(run: RunData) -> Section:
                 fmt(s.get("train_s"), 1),
                 fmt(sum((s.get("strategy_s") or {}).values()), 2),
                 fmt(s.get("eval_s"), 1),
-                fmt(probing_s[i], 1) if i < len(probing_s) else "",
+                fmt(probing_s[i], 1) if i < len(probing_s) and probing_s[i] is not None else "",
                 *(fmt(s.get(k), 0) for k, _ in memory),
             ]
         )
@@ -276,7 +311,7 @@ def cost_section(run: RunData) -> Section:
     header += ["train s", "strategy s", "eval s", "probing s", *(h for _, h in memory)]
     blocks: list = []
     if stages:
-        blocks.append(figures_run.stage_cost(stages, probing_s))
+        blocks.append(figures_run.stage_cost(stages, [x or 0.0 for x in probing_s]))
     blocks.append(Table(header, rows, "per stage (strategy seconds are part of train seconds)"))
     cost = run.results.get("strategy_cost") or {}
     if cost:

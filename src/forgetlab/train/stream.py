@@ -107,9 +107,19 @@ def _observe(
     records: dict[str, dict] = {}
     seconds: dict[str, float] = {}
     listeners = tuple(o.on_hidden for o in observers if o.wants_hidden(view.stage))
+    predicted = tuple(
+        o.on_predicted for o in observers if type(o).on_predicted is not Observer.on_predicted
+    )
     for obs in observers:
         t0 = time.perf_counter()
-        rec = getattr(obs, hook)(replace(view, earlier=dict(records), hidden_listeners=listeners))
+        rec = getattr(obs, hook)(
+            replace(
+                view,
+                earlier=dict(records),
+                hidden_listeners=listeners,
+                prediction_listeners=predicted,
+            )
+        )
         seconds[obs.name] = time.perf_counter() - t0
         if rec is not None:
             records[obs.name] = rec
