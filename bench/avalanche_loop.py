@@ -18,9 +18,10 @@ stage), and after each experience `eval` on the whole test stream.
 
 EWC: Avalanche's penalty is `ewc_lambda * sum(F * (theta - theta*)^2)` on its raw importance
 (mean over mini-batches of the squared mini-batch gradient); forgetlab's is `lambda / 2 *
-sum(F / mean(F) * (theta - theta*)^2)` on the per-sample Fisher of `samples` examples. The
-plugin below keeps Avalanche's estimator and divides it by its mean, and `ewc_lambda` is
-forgetlab's `lambda_ / 2`: the same penalty scale on the same kind of weights.
+sum(F / s * (theta - theta*)^2)` on the per-sample Fisher of `samples` examples, s the first
+task's mean importance (`normalize = "first_task"`). The plugin below keeps Avalanche's
+estimator and divides every experience's importance by the first experience's mean, and
+`ewc_lambda` is forgetlab's `lambda_ / 2`: the same penalty scale on the same kind of weights.
 """
 
 from __future__ import annotations
@@ -110,14 +111,19 @@ class ClipGradients(SupervisedPlugin):
         torch.nn.utils.clip_grad_norm_(strategy.model.parameters(), self.max_norm)
 
 
-class MeanNormalizedEWC(EWCPlugin):
-    """Avalanche's EWC with its importances divided by their mean (forgetlab's normalize)."""
+class FirstTaskNormalizedEWC(EWCPlugin):
+    """Avalanche's EWC with its importances divided by the first experience's mean importance
+    (forgetlab's normalize = "first_task")."""
+
+    scale: torch.Tensor | None = None
 
     def compute_importances(self, *args, **kwargs):
         imp = super().compute_importances(*args, **kwargs)
-        mean = torch.cat([v.data.flatten() for v in imp.values()]).mean().clamp_min(1e-30)
+        if self.scale is None:
+            values = torch.cat([v.data.flatten() for v in imp.values()])
+            self.scale = values.mean().clamp_min(1e-30)
         for v in imp.values():
-            v.data /= mean
+            v.data /= self.scale
         return imp
 
 
@@ -201,7 +207,7 @@ def run_avalanche(spec_dict: dict, strategy: str = "seq", pad: str = "max_length
     if strategy == "ewc":
         ewc = next(s for s in spec.strategy if s.kind == "ewc")
         ewc_lambda = ewc.lambda_ / 2
-        plugins.append(MeanNormalizedEWC(ewc_lambda=ewc_lambda))
+        plugins.append(FirstTaskNormalizedEWC(ewc_lambda=ewc_lambda))
     cl = Naive(
         model=model,
         optimizer=opt,

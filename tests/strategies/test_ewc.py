@@ -12,12 +12,10 @@ import torch
 from forgetlab.models import build_learner
 from forgetlab.run_context import EncodeCache, stage_context
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies.ewc import EWC, EWCSpec, draw_labels
-from forgetlab.strategies.importance import accumulate
+from forgetlab.strategies.ewc import DRAW, EWC, EWCSpec, draw_labels, uniforms
+from forgetlab.strategies.importance import SQUARE, accumulate
 from forgetlab.strategies.per_sample import task_losses
 from forgetlab.streams import build_stream
-
-SQUARE = torch.Tensor.square_
 
 
 @pytest.fixture(autouse=True)
@@ -51,27 +49,21 @@ def setup(model: str, seed: int = 0):
     return ctx, list(stream.tasks[0].train[:4])
 
 
-class FixedScores:
-    """A learner stand-in whose scores over classes 0..3 are fixed logits."""
-
-    logits = torch.log(torch.tensor([0.6, 0.3, 0.1, 0.0]))
-
-    def scores(self, batch, candidates):
-        return self.logits[list(candidates)].expand(len(batch.labels), -1)
-
-
 def test_draw_labels_follows_the_model_over_the_allowed_candidates():
-    batch = SimpleNamespace(labels=torch.zeros(4000, dtype=torch.long))
-    mask = torch.tensor([True, True, True, False]).expand(4000, -1)
-    gen = torch.Generator().manual_seed(0)
-    drawn = draw_labels(FixedScores(), batch, mask, 2, gen)
-    assert drawn.shape == (2, 4000)
-    freq = torch.bincount(drawn.flatten(), minlength=4).float() / drawn.numel()
-    assert torch.allclose(freq, torch.tensor([0.6, 0.3, 0.1, 0.0]), atol=0.015)
-    # a class the mask leaves out is never drawn, whatever its score
-    mask = torch.tensor([False, True, True, True]).expand(4000, -1)
-    drawn = draw_labels(FixedScores(), batch, mask, 1, gen)
-    assert 0 not in drawn.tolist()
+    """Labels drawn at 20000 uids follow softmax(scores); a class scored -inf (not competing)
+    is never drawn; the same (seed, uid) draws the same label."""
+    n = 20000
+    p = torch.tensor([0.6, 0.3, 0.1, 0.0])
+    scores = p.log().expand(n, -1)
+    candidates = torch.tensor([3, 5, 7, 9])
+    u = uniforms(seed=1, uids=torch.arange(n))
+    drawn = draw_labels(scores, candidates, u)
+    freq = torch.tensor([(drawn == c).float().mean() for c in candidates])
+    assert torch.allclose(freq, p, atol=0.012)
+    assert torch.equal(drawn, draw_labels(scores, candidates, uniforms(1, torch.arange(n))))
+    assert not torch.equal(drawn, draw_labels(scores, candidates, uniforms(2, torch.arange(n))))
+    zero_first = torch.tensor([float("-inf"), 0.0, 0.0, 0.0]).expand(n, -1)
+    assert 3 not in draw_labels(zero_first, candidates, torch.zeros(n)).tolist()
 
 
 def exact_fisher(ctx, examples) -> dict[str, torch.Tensor]:
@@ -96,25 +88,25 @@ def total(imp: dict[str, torch.Tensor]) -> float:
 
 
 def test_true_fisher_converges_to_the_expectation_over_the_model():
-    """A head biased to class 0 (p about 0.9): the true Fisher of a head bias entry c is
-    E_y[(p_c - [y = c])^2] = p_c (1 - p_c); the empirical one, on labels spread over three
-    classes, is several times larger."""
+    """A head biased to class 0 (p about 0.7): the true Fisher of a head bias entry c is
+    E_y[(p_c - [y = c])^2] = p_c (1 - p_c); the empirical one, at the data's labels (half of
+    them not class 0), is about twice as large."""
     ctx, examples = setup("tiny-bert")
     head = ctx.learner.heads.blocks[0]
     with torch.no_grad():
-        head.bias.copy_(torch.tensor([4.0, 0.0, 0.0]))
+        head.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
     exact = exact_fisher(ctx, examples)
     batch = ctx.learner.collate(ctx.encode(examples))
     with torch.no_grad():
         p = ctx.learner.scores(batch, (0, 1, 2)).softmax(-1)
-    assert float(p[:, 0].min()) > 0.8
+    assert float(p[:, 0].min()) > 0.6
     bias = "heads.blocks.0.bias"
     assert torch.allclose(exact[bias], (p * (1 - p)).mean(0), rtol=1e-4)
     sampled = EWC(EWCSpec(fisher_samples=300)).importance(ctx, examples)
     assert total(sampled) == pytest.approx(total(exact), rel=0.1)
     assert float(sampled[bias][0]) == pytest.approx(float(exact[bias][0]), rel=0.25)
     empirical = EWC(EWCSpec(fisher="empirical")).importance(ctx, examples)
-    assert total(empirical) > 2 * total(exact)  # the two estimators differ here
+    assert total(empirical) > 1.6 * total(exact)  # the two estimators differ here
     batches = EWC(EWCSpec()).importance_batches(ctx, examples)
     assert total(empirical) == pytest.approx(
         total(accumulate(ctx.learner, batches, SQUARE, task_losses)), rel=1e-6
@@ -138,7 +130,10 @@ def test_text_to_text_draws_label_words():
     ctx, examples = setup("tiny-gpt2")
     ewc = EWC(EWCSpec(fisher_samples=3))
     batches = ewc.importance_batches(ctx, examples)
-    drawn = ewc.sampled(ctx, examples, batches)
+    copies = [
+        (dataclasses.replace(b, uids=b.uids + k * DRAW), m) for k in range(3) for b, m in batches
+    ]
+    drawn = ewc.relabelled(ctx, examples, copies, seed=0)
     assert sum(len(b) for b, _ in drawn) == 3 * len(examples)
     learner, classes = ctx.learner, ctx.stream.tasks[0].classes
     with torch.no_grad():
@@ -150,7 +145,7 @@ def test_text_to_text_draws_label_words():
     for batch, _ in drawn:
         for uid, label, tgt in zip(batch.uids, batch.labels, batch.target_ids):
             assert tgt[tgt != -100].tolist() == learner.label_ids[int(label)]
-            assert p[int(uid)][classes.index(int(label))] > 1e-3  # a label the model can say
+            assert p[int(uid) % DRAW][classes.index(int(label))] > 1e-3  # one the model can say
     imp = ewc.importance(ctx, examples)
     assert total(imp) > 0
 

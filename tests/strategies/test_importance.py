@@ -10,12 +10,12 @@ import torch
 
 from forgetlab.models import build_learner
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies.importance import accumulate
+from forgetlab.strategies.importance import ABS, SQUARE, accumulate
 from forgetlab.strategies.layer_grads import plan
 from forgetlab.strategies.per_sample import squared_output_norms, stacked_loop, task_losses
 
-FISHER = (torch.Tensor.square_, task_losses)
-MAS = (torch.Tensor.abs_, squared_output_norms)
+FISHER = (SQUARE, task_losses)
+MAS = (ABS, squared_output_norms)
 
 
 @pytest.fixture(autouse=True)
@@ -99,8 +99,8 @@ def test_importance_equals_per_example_loop(model, kind):
 
 
 def test_chunked_equals_unchunked():
-    """A budget of one example's gradient of the smallest layer (chunks of one example) and
-    an unlimited one give the same importance."""
+    """A budget of one byte (per-sample gradients one row at a time) and an unlimited one
+    (a layer's whole weight at once) give the same importance."""
     learner, batches = setup("tiny-bert")
     for reduce, objective in (FISHER, MAS):
         small = accumulate(learner, batches, reduce, objective, budget=1)

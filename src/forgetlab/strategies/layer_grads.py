@@ -4,9 +4,10 @@ A layer's per-sample weight gradient is a function of what it saw and what came 
 linear layer y = x W^T + b, example s's gradient is sum_t g[s, t]^T x[s, t] (t: positions), so
 hooks that keep each layer's input and catch the gradient of its output give every example's
 gradient without a per-example backward pass (Goodfellow 2015; what Opacus's grad samplers
-do). Here each layer's per-sample gradients are reduced (squared or absolute) and summed
-into the importance inside the hook, a few examples at a time within a memory budget, so
-no more than `budget` bytes of per-sample gradients exist at once (never batch x parameters).
+do; Opacus keeps all of them, batch x parameters). Here each example's weight gradient is
+written into one reusable buffer, a block of rows of at most `budget` bytes, and added to the
+importance at once (`acc += g * g` or `acc += |g|`): the block stays in cache, and no more
+than one block of per-sample gradient exists at any time.
 
 Rules: nn.Linear, transformers' Conv1D (GPT-2), nn.LayerNorm and nn.Embedding (rows
 scattered by token id: a word embedding's per-sample gradient is non-zero only in the rows
@@ -34,7 +35,41 @@ from torch import nn
 from forgetlab.models.batch import Batch
 from forgetlab.strategies.per_sample import Objective, rows, scatter_rows
 
-Reduce = Callable[[torch.Tensor], torch.Tensor]  # may work in place on its argument
+
+class Power:
+    """What importance sums over examples: |g|^p, p = 2 (EWC's Fisher) or 1 (MAS)."""
+
+    def __init__(self, p: int) -> None:
+        if p not in (1, 2):
+            raise ValueError("p must be 1 or 2")
+        self.p = p
+
+    def __call__(self, g: torch.Tensor) -> torch.Tensor:
+        """|g|^p elementwise, in place."""
+        return g.square_() if self.p == 2 else g.abs_()
+
+    def add(self, acc: torch.Tensor, g: torch.Tensor) -> None:
+        """acc += |g|^p (g may be overwritten)."""
+        if self.p == 2:
+            acc.addcmul_(g, g)
+        else:
+            acc.add_(g.abs_())
+
+    def __repr__(self) -> str:
+        return "SQUARE" if self.p == 2 else "ABS"
+
+
+SQUARE, ABS = Power(2), Power(1)
+
+
+class _Sum:
+    """Plain sums of per-sample gradients (the plan checks the rules against autograd)."""
+
+    def __call__(self, g: torch.Tensor) -> torch.Tensor:
+        return g
+
+    def add(self, acc: torch.Tensor, g: torch.Tensor) -> None:
+        acc.add_(g)
 
 
 def sum_dtype(p: torch.Tensor) -> torch.dtype:
@@ -42,9 +77,9 @@ def sum_dtype(p: torch.Tensor) -> torch.dtype:
     return torch.promote_types(p.dtype, torch.float32)
 
 
-def examples_per_chunk(per_sample_bytes: int, budget: int) -> int:
-    """Examples per chunk: as many per-sample gradients as fit in `budget` bytes (at least 1)."""
-    return max(1, budget // max(per_sample_bytes, 1))
+def examples_per_chunk(per_item_bytes: int, budget: int) -> int:
+    """How many items of `per_item_bytes` fit in `budget` bytes (at least 1)."""
+    return max(1, budget // max(per_item_bytes, 1))
 
 
 def _flat(t: torch.Tensor, B: int, dtype: torch.dtype) -> torch.Tensor:
@@ -52,37 +87,35 @@ def _flat(t: torch.Tensor, B: int, dtype: torch.dtype) -> torch.Tensor:
     return t.reshape(B, -1, t.shape[-1]).to(dtype)
 
 
-def _linear(m, x, g, acc, reduce: Reduce, budget: int) -> None:
-    """y = x W^T + b, W (out, in): per-sample W gradient sum_t g_t^T x_t."""
+def _linear(m, x, g, acc, reduce: Power, budget: int, in_out: bool = False) -> None:
+    """y = x W^T + b, W (out, in): example s's W gradient is g_s^T x_s over its positions (its
+    transpose for transformers' Conv1D, y = x W + b with W (in, out): `in_out`), computed one
+    example and one block of rows at a time into a reused buffer."""
     B = g.shape[0]
     dt = next(iter(acc.values())).dtype
     d = _flat(g, B, dt)
     if "bias" in acc:
         acc["bias"] += reduce(d.sum(1)).sum(0)
-    if "weight" in acc:
-        a = _flat(x, B, dt)
-        step = examples_per_chunk(m.weight.numel() * dt.itemsize, budget)
-        for i in range(0, B, step):
-            s = slice(i, i + step)
-            acc["weight"] += reduce(torch.bmm(d[s].transpose(1, 2), a[s])).sum(0)
+    if "weight" not in acc:
+        return
+    a = _flat(x, B, dt)
+    left, right = (a, d) if in_out else (d, a)  # weight = left_s^T right_s
+    rows, cols = left.shape[-1], right.shape[-1]
+    block = min(rows, examples_per_chunk(cols * dt.itemsize, budget))
+    buf = torch.empty(block, cols, dtype=dt, device=g.device)
+    weight = acc["weight"]
+    for s in range(B):
+        for r in range(0, rows, block):
+            n = min(block, rows - r)
+            torch.mm(left[s, :, r : r + n].T, right[s], out=buf[:n])
+            reduce.add(weight[r : r + n], buf[:n])
 
 
-def _conv1d(m, x, g, acc, reduce: Reduce, budget: int) -> None:
-    """transformers' Conv1D: y = x W + b, W (in, out)."""
-    B = g.shape[0]
-    dt = next(iter(acc.values())).dtype
-    d = _flat(g, B, dt)
-    if "bias" in acc:
-        acc["bias"] += reduce(d.sum(1)).sum(0)
-    if "weight" in acc:
-        a = _flat(x, B, dt)
-        step = examples_per_chunk(m.weight.numel() * dt.itemsize, budget)
-        for i in range(0, B, step):
-            s = slice(i, i + step)
-            acc["weight"] += reduce(torch.bmm(a[s].transpose(1, 2), d[s])).sum(0)
+def _conv1d(m, x, g, acc, reduce: Power, budget: int) -> None:
+    _linear(m, x, g, acc, reduce, budget, in_out=True)
 
 
-def _layer_norm(m, x, g, acc, reduce: Reduce, budget: int) -> None:
+def _layer_norm(m, x, g, acc, reduce: Power, budget: int) -> None:
     """y = norm(x) * w + b over the last dims: per-sample w gradient sum_t g_t * norm(x_t)."""
     B = g.shape[0]
     dt = next(iter(acc.values())).dtype
@@ -95,7 +128,7 @@ def _layer_norm(m, x, g, acc, reduce: Reduce, budget: int) -> None:
         acc["weight"] += reduce((d * xh).sum(1)).sum(0)
 
 
-def _rms_norm(m, x, g, acc, reduce: Reduce, budget: int) -> None:
+def _rms_norm(m, x, g, acc, reduce: Power, budget: int) -> None:
     """RMSNorm (Llama, T5, torch): y = x / rms(x) * w (or * (1 + w)): the w gradient is the same."""
     B = g.shape[0]
     dt = acc["weight"].dtype
@@ -105,7 +138,7 @@ def _rms_norm(m, x, g, acc, reduce: Reduce, budget: int) -> None:
     acc["weight"] += reduce((_flat(g, B, dt) * _flat(xh, B, dt)).sum(1)).sum(0)
 
 
-def _embedding(m, ids, g, acc, reduce: Reduce, budget: int) -> None:
+def _embedding(m, ids, g, acc, reduce: Power, budget: int) -> None:
     """Rows of the example's tokens: per (example, token id), the sum of the output gradients
     at that token's positions (none for padding_idx, whose row never trains)."""
     B = g.shape[0]
@@ -147,7 +180,7 @@ class _Hooks:
     """Forward hooks on the rule layers: keep each layer's input, make sure its output is in
     the graph, and reduce the per-sample gradients when the output's gradient arrives."""
 
-    def __init__(self, layers, acc, reduce: Reduce, budget: int, expand: bool = True) -> None:
+    def __init__(self, layers, acc, reduce: Power, budget: int, expand: bool = True) -> None:
         self.layers, self.acc, self.reduce, self.budget = layers, acc, reduce, budget
         self.expand = expand  # widen an embedding output shared by the batch (position ids)
         self.calls: dict[nn.Module, int] = {}
@@ -249,7 +282,7 @@ def _dry_run(learner, sub, mask, objective, candidates, names, plain, expand: bo
         m: {a: torch.zeros_like(live[n], dtype=sum_dtype(live[n])) for a, n in attrs.items()}
         for m, attrs in candidates.items()
     }
-    hooks = _Hooks(candidates, acc, lambda t: t, 1 << 62, expand)
+    hooks = _Hooks(candidates, acc, _Sum(), 1 << 62, expand)
     hooks.B = len(sub)
     with hooks:
         loss = objective(learner(sub, mask), sub).sum()
@@ -288,7 +321,7 @@ def reduce_batch(
     objective: Objective,
     layers: dict[nn.Module, dict[str, str]],
     totals: dict[str, torch.Tensor],
-    reduce: Reduce,
+    reduce: Power,
     budget: int,
 ) -> None:
     """totals[name] += sum over the batch's examples of reduce(per-sample gradient), for the

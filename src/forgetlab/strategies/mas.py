@@ -17,7 +17,7 @@ import torch
 from pydantic import Field, NonNegativeFloat
 
 from forgetlab.strategies.base import TaskContext, strategies
-from forgetlab.strategies.importance import accumulate
+from forgetlab.strategies.importance import ABS, accumulate
 from forgetlab.strategies.per_sample import squared_output_norms
 from forgetlab.strategies.regularization import ImportanceRegularizer, ImportanceSpec
 
@@ -36,7 +36,7 @@ class MAS(ImportanceRegularizer):
         return accumulate(
             ctx.learner,
             self.importance_batches(ctx, examples),
-            torch.Tensor.abs_,
+            ABS,
             squared_output_norms,
             budget=self.budget,
         )
