@@ -8,9 +8,9 @@ For each strategy (`seq` = Avalanche `Naive`, `ewc` = `EWCPlugin`, `mas` = `MASP
 forgetlab's lambda scale, see avalanche_loop.py) both run in fresh processes on forgetlab's
 examples with the same tokenizer, batch size, epochs, AdamW, warmup/decay schedule and
 clipping. Prints wall time, peak memory and the final accuracy matrices side by side, and
-checks the target: forgetlab at most half of Avalanche's wall time at equal accuracy (final average accuracy
-within 2 points) and no higher peak memory. Avalanche runs under .venv-peer (the Makefile's
-`bench` target creates it; `FORGETLAB_PEER_PYTHON` overrides it).
+checks the target: forgetlab at most half of Avalanche's wall time at equal accuracy (final
+average accuracy within 2 points) and no higher peak memory. Avalanche runs under .venv-peer
+(the Makefile's `bench` target creates it; `FORGETLAB_PEER_PYTHON` overrides it).
 
 Padding (`--pad`): `max_length` (default) is what Avalanche users typically do with text, a
 TensorDataset padded to train.max_length; `trim` also cuts each batch to its longest real
