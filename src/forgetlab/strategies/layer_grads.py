@@ -199,7 +199,10 @@ class _Hooks:
 
     def _forward(self, module, inputs, out):
         self.calls[module] = self.calls.get(module, 0) + 1
-        x = inputs[0]
+        x = inputs[0] if inputs else None
+        if not isinstance(out, torch.Tensor) or not isinstance(x, torch.Tensor):
+            self.batch_dim_ok[module] = False  # not a plain layer call: leave it to the loop
+            return None
         if self.expand and isinstance(module, nn.Embedding) and out.shape[0] == 1 and self.B > 1:
             out = out.expand(self.B, *out.shape[1:])  # e.g. position ids shared by the batch
         if out.shape[0] != self.B or x.shape[0] not in (1, self.B):
