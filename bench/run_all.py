@@ -37,6 +37,7 @@ SAVED = Path(tempfile.gettempdir()) / "forgetlab-bench-overhead.json"
 
 BENCHES = [
     Bench("importance", "importance.py"),
+    Bench("replay_padding", "replay_padding.py"),
     Bench("overhead", "overhead.py", ["--save", str(SAVED)], ["--save", str(SAVED)]),
     Bench("mfu", "mfu.py", ["--runs", str(SAVED)], ["--runs", str(SAVED)]),  # after overhead
     Bench("avalanche", "avalanche_peer.py"),
