@@ -46,7 +46,7 @@ class ImportanceSpec(SpecModel):
     online: bool = Field(False, description="one running importance/anchor pair")
     gamma: float = Field(1.0, ge=0, le=1, description="online: decay of older importance")
     chunk_mb: PositiveInt = Field(
-        256, description="MiB of per-sample gradients held at once while estimating importance"
+        64, description="MiB of per-sample gradient held at once while estimating importance"
     )
 
 
