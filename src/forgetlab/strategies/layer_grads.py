@@ -334,5 +334,9 @@ def reduce_batch(
     with frozen_except(learner, ()), _Hooks(layers, acc, reduce, budget) as hooks:
         hooks.B = len(batch)
         loss = objective(learner(batch, mask), batch).sum()
+        ok = hooks.batch_dim_ok
+        odd = [m for m in layers if hooks.calls.get(m, 0) > 1 or not ok.get(m, True)]
+        if odd:  # the plan checked these layers on two examples; this batch ran them otherwise
+            raise RuntimeError(f"importance: layer {type(odd[0]).__name__} changed how it runs")
         if hooks.leaves and loss.requires_grad:
             torch.autograd.grad(loss, hooks.leaves, allow_unused=True)
