@@ -18,9 +18,10 @@ stage), and after each experience `eval` on the whole test stream.
 
 EWC: Avalanche's penalty is `ewc_lambda * sum(F * (theta - theta*)^2)` on its raw importance
 (mean over mini-batches of the squared mini-batch gradient); forgetlab's is `lambda / 2 *
-sum(F / mean(F) * (theta - theta*)^2)` on the per-sample Fisher of `samples` examples. The
-plugin below keeps Avalanche's estimator and divides it by its mean, and `ewc_lambda` is
-forgetlab's `lambda_ / 2`: the same penalty scale on the same kind of weights.
+sum(F / s * (theta - theta*)^2)` on the per-sample Fisher of `samples` examples, s the first
+task's mean importance (`normalize = "first_task"`). The plugin below keeps Avalanche's
+estimator and divides every experience's importance by the first experience's mean, and
+`ewc_lambda` is forgetlab's `lambda_ / 2`: the same penalty scale on the same kind of weights.
 """
 
 from __future__ import annotations
@@ -90,6 +91,7 @@ from avalanche.training.plugins import (  # noqa: E402
     EvaluationPlugin,
     EWCPlugin,
     LRSchedulerPlugin,
+    MASPlugin,
     SupervisedPlugin,
 )
 from torch.utils.data import TensorDataset  # noqa: E402
@@ -110,14 +112,38 @@ class ClipGradients(SupervisedPlugin):
         torch.nn.utils.clip_grad_norm_(strategy.model.parameters(), self.max_norm)
 
 
-class MeanNormalizedEWC(EWCPlugin):
-    """Avalanche's EWC with its importances divided by their mean (forgetlab's normalize)."""
+class FirstTaskNormalizedEWC(EWCPlugin):
+    """Avalanche's EWC with its importances divided by the first experience's mean importance
+    (forgetlab's normalize = "first_task")."""
+
+    scale: torch.Tensor | None = None
 
     def compute_importances(self, *args, **kwargs):
         imp = super().compute_importances(*args, **kwargs)
-        mean = torch.cat([v.data.flatten() for v in imp.values()]).mean().clamp_min(1e-30)
+        if self.scale is None:
+            values = torch.cat([v.data.flatten() for v in imp.values()])
+            self.scale = values.mean().clamp_min(1e-30)
         for v in imp.values():
-            v.data /= mean
+            v.data /= self.scale
+        return imp
+
+
+class FirstTaskNormalizedMAS(MASPlugin):
+    """Avalanche's MAS (mini-batch gradients of the mean squared output norm, importance
+    blended old * alpha + new * (1 - alpha)) with importances divided by the first
+    experience's mean importance, like forgetlab's normalize = "first_task". Not the same
+    accumulation as forgetlab's (online sum, gamma 1): accuracy may differ; memory and time
+    are the comparison."""
+
+    scale: torch.Tensor | None = None
+
+    def _get_importance(self, strategy):
+        imp = super()._get_importance(strategy)
+        if self.scale is None:
+            values = torch.cat([v.data.flatten() for v in imp.values()])
+            self.scale = values.mean().clamp_min(1e-30)
+        for v in imp.values():
+            v.data /= self.scale
         return imp
 
 
@@ -198,10 +224,12 @@ def run_avalanche(spec_dict: dict, strategy: str = "seq", pad: str = "max_length
         ClipGradients(tr.max_grad_norm),
     ]
     ewc_lambda = None
-    if strategy == "ewc":
-        ewc = next(s for s in spec.strategy if s.kind == "ewc")
-        ewc_lambda = ewc.lambda_ / 2
-        plugins.append(MeanNormalizedEWC(ewc_lambda=ewc_lambda))
+    if strategy in ("ewc", "mas"):
+        reg = next(s for s in spec.strategy if s.kind == strategy)
+        ewc_lambda = reg.lambda_ / 2  # forgetlab's penalty is lambda / 2 * sum(...)
+        make = FirstTaskNormalizedEWC if strategy == "ewc" else FirstTaskNormalizedMAS
+        key = "ewc_lambda" if strategy == "ewc" else "lambda_reg"
+        plugins.append(make(**{key: ewc_lambda}))
     cl = Naive(
         model=model,
         optimizer=opt,

@@ -4,13 +4,13 @@
     .venv/bin/python bench/avalanche_peer.py --small --strategies seq
     .venv/bin/python bench/avalanche_peer.py --pad trim --write
 
-For each strategy (`seq` = Avalanche `Naive`, `ewc` = `EWCPlugin` with forgetlab's lambda
-semantics, see avalanche_loop.py) both run in fresh processes on forgetlab's examples with
-the same tokenizer, batch size, epochs, AdamW, warmup/decay schedule and clipping. Prints
-wall time, peak memory and the final accuracy matrices side by side, and checks the target:
-forgetlab at most half of Avalanche's wall time at equal accuracy (final average accuracy
-within 2 points) and no higher peak memory. Avalanche runs under .venv-peer (the Makefile's
-`bench` target creates it; `FORGETLAB_PEER_PYTHON` overrides it).
+For each strategy (`seq` = Avalanche `Naive`, `ewc` = `EWCPlugin`, `mas` = `MASPlugin`, with
+forgetlab's lambda scale, see avalanche_loop.py) both run in fresh processes on forgetlab's
+examples with the same tokenizer, batch size, epochs, AdamW, warmup/decay schedule and
+clipping. Prints wall time, peak memory and the final accuracy matrices side by side, and
+checks the target: forgetlab at most half of Avalanche's wall time at equal accuracy (final
+average accuracy within 2 points) and no higher peak memory. Avalanche runs under .venv-peer
+(the Makefile's `bench` target creates it; `FORGETLAB_PEER_PYTHON` overrides it).
 
 Padding (`--pad`): `max_length` (default) is what Avalanche users typically do with text, a
 TensorDataset padded to train.max_length; `trim` also cuts each batch to its longest real
@@ -75,7 +75,7 @@ def compare(strategy: str, spec: dict, threads: int | None, pad: str) -> tuple[s
         f"wall {'met' if time_ok else 'NOT met'} ({f['run_s'] / a['run_s']:.2f}x), "
         f"accuracy {'met' if acc_ok else 'NOT met'}, memory {'met' if mem_ok else 'NOT met'}"
     )
-    lam = f", Avalanche ewc_lambda {a['ewc_lambda']}" if a.get("ewc_lambda") else ""
+    lam = f", Avalanche lambda {a['ewc_lambda']}" if a.get("ewc_lambda") else ""
     text = "\n".join(
         [
             f"### {strategy}{lam}",
@@ -102,7 +102,9 @@ def compare(strategy: str, spec: dict, threads: int | None, pad: str) -> tuple[s
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_common_args(ap)
-    ap.add_argument("--strategies", nargs="+", default=["seq", "ewc"], choices=["seq", "ewc"])
+    ap.add_argument(
+        "--strategies", nargs="+", default=["seq", "ewc"], choices=["seq", "ewc", "mas"]
+    )
     ap.add_argument("--pad", choices=["max_length", "trim"], default="max_length")
     args = ap.parse_args()
     machine = describe_machine(args.threads)
@@ -120,9 +122,10 @@ def main() -> None:
         f"{s['classes_per_task']} classes, {s['train_per_class']}/{s['test_per_class']} per "
         f"class), {tr['epochs']} epochs, batch {tr['batch_size']}, lr {tr['lr']}, max_length "
         f"{tr['max_length']}; Avalanche data padded to {args.pad}{label}. forgetlab's run also "
-        "scores the initial model and writes its run directory. EWC: forgetlab's Fisher is "
-        "per-sample on `strategy.samples` examples (default 256) of each task, Avalanche's "
-        "from mini-batch gradients over the whole task.",
+        "scores the initial model and writes its run directory. EWC/MAS: forgetlab's importance "
+        "is per-sample on `strategy.samples` examples (default 256) of each task (EWC: the true "
+        "Fisher), Avalanche's from mini-batch gradients over the whole task (EWC: at the data's "
+        "labels).",
         "",
         "```",
         command_line(),

@@ -6,7 +6,7 @@
 
 Each benchmark is its own script in bench/ (run it alone for details); this one runs them in
 fresh processes, streams their output, and with `--write` lets each replace its section of
-bench/RESULTS.md (fisher.py prints only: its output is written here). A failing benchmark is
+bench/RESULTS.md (a script without --write has its output written here). A failing benchmark is
 reported and the others still run; the exit code is 1 if any failed. Run on an idle machine:
 the figures are wall-clock times.
 """
@@ -36,14 +36,8 @@ class Bench:
 SAVED = Path(tempfile.gettempdir()) / "forgetlab-bench-overhead.json"
 
 BENCHES = [
-    Bench(
-        "fisher",
-        "fisher.py",
-        ["--examples", "64", "--batch", "32"],
-        ["--model", "tiny-bert", "--examples", "32", "--batch", "16"],
-        writes=False,
-        common=False,
-    ),
+    Bench("importance", "importance.py"),
+    Bench("replay_padding", "replay_padding.py"),
     Bench("overhead", "overhead.py", ["--save", str(SAVED)], ["--save", str(SAVED)]),
     Bench("mfu", "mfu.py", ["--runs", str(SAVED)], ["--runs", str(SAVED)]),  # after overhead
     Bench("avalanche", "avalanche_peer.py"),

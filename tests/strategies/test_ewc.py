@@ -1,123 +1,167 @@
-"""EWC: the vmap Fisher equals a per-sample loop; the penalty is what the formula says."""
+"""EWC: the true Fisher draws labels from the model (and converges to the expectation over
+its predictive distribution), the empirical one uses the data's; the penalty is the formula."""
 
 from __future__ import annotations
 
+import dataclasses
+from types import SimpleNamespace
+
+import pytest
 import torch
 
 from forgetlab.models import build_learner
 from forgetlab.spec import spec_from_dict
-from forgetlab.strategies.per_sample import accumulate, per_sample_loop, task_loss
+from forgetlab.strategies.ewc import DRAW, EWC, EWCSpec, draw_labels, uniforms
+from forgetlab.strategies.importance import SQUARE, accumulate
+from forgetlab.strategies.per_sample import task_losses
 from forgetlab.streams import build_stream
+from forgetlab.train.encode import EncodeCache
+from forgetlab.train.stream import stage_context
 
 
-def _setup(model: str, toy_files):
-    train, test = toy_files
+@pytest.fixture(autouse=True)
+def one_thread():
+    """Tiny models: one torch thread (two threads on a shared, loaded machine spend most of
+    their time in synchronisation)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+def setup(model: str, seed: int = 0):
     spec = spec_from_dict(
         {
             "model": {"name": model},
-            "stream": {"kind": "files", "train": str(train), "test": str(test)},
-        }
-    )
-    stream = build_stream(spec.stream)
-    learner = build_learner(spec, stream)
-    learner.set_trainable(learner.stage_parameters(0))
-    learner.eval()
-    items = [learner.encode(e) for e in stream.tasks[0].train[:12]]
-    batch = learner.collate(items)
-    return learner, batch, stream.candidate_mask(0, batch.task_ids)
-
-
-def test_vmap_fisher_equals_per_sample_loop(toy_files):
-    for model in ("tiny-bert", "tiny-gpt2"):
-        learner, batch, mask = _setup(model, toy_files)
-        fisher = accumulate(learner, [(batch, mask)], torch.square, task_loss, chunk_size=4)
-        params = {n: p.detach() for n, p in learner.named_parameters() if p.requires_grad}
-        loop = per_sample_loop(learner, batch, mask, params)
-        scale = max(float(v.abs().max()) for v in loop.values())
-        for name, g in loop.items():
-            expected = (g**2).mean(0)
-            assert torch.allclose(fisher[name], expected, atol=1e-6 * scale**2, rtol=1e-4), name
-        assert sum(float(v.sum()) for v in fisher.values()) > 0
-        assert not any(v.requires_grad for v in fisher.values())  # no link to the live model
-
-
-def test_penalty_matches_formula(toy_files):
-    from forgetlab.strategies.ewc import EWC, EWCSpec
-
-    learner, batch, mask = _setup("tiny-bert", toy_files)
-    ewc = EWC(EWCSpec(lambda_=3.0))
-    name, param = next((n, p) for n, p in learner.named_parameters() if p.requires_grad)
-    imp = {name: torch.full_like(param, 2.0)}
-    anchor = {name: param.detach().clone() - 0.5}
-    ewc.terms_ = [(imp, anchor)]
-
-    class Ctx:
-        pass
-
-    ctx = Ctx()
-    ctx.learner = learner
-    out = learner(batch, mask)
-    value = ewc.penalty(ctx, batch, out)
-    # lambda / 2 * sum(2 * 0.5^2) over the parameter's entries
-    assert float(value) == torch.tensor(3.0 / 2 * 2 * 0.25 * param.numel()).item()
-
-
-def test_vmap_fisher_with_padding_equals_loop():
-    """Examples of very different lengths in one batch: padding must not leak into gradients."""
-    spec = spec_from_dict(
-        {
-            "model": {"name": "tiny-bert"},
+            "seed": seed,
             "stream": {
                 "kind": "wordnet-cil",
-                "n_tasks": 1,
-                "classes_per_task": 2,
-                "train_per_class": 10,
+                "n_tasks": 2,
+                "classes_per_task": 3,
+                "train_per_class": 4,
                 "test_per_class": 2,
             },
         }
     )
     stream = build_stream(spec.stream)
-    for name in ("tiny-bert", "tiny-gpt2"):
-        spec = spec.model_copy(update={"model": spec.model.model_copy(update={"name": name})})
-        learner = build_learner(spec, stream)
-        learner.set_trainable(learner.stage_parameters(0))
-        learner.eval()
-        items = sorted((learner.encode(e) for e in stream.tasks[0].train), key=lambda e: len(e.ids))
-        batch = learner.collate([items[0], items[-1], items[1]])
-        assert batch.attention_mask.sum(1).min() < batch.attention_mask.shape[1] / 2
-        mask = stream.candidate_mask(0, batch.task_ids)
-        fisher = accumulate(learner, [(batch, mask)], torch.square, task_loss)
-        params = {n: p.detach() for n, p in learner.named_parameters() if p.requires_grad}
-        loop = per_sample_loop(learner, batch, mask, params)
-        scale = max(float(v.abs().max()) for v in loop.values())
-        for n, g in loop.items():
-            assert torch.allclose(fisher[n], (g**2).mean(0), atol=1e-6 * scale**2, rtol=1e-4), n
+    learner = build_learner(spec, stream)
+    learner.set_trainable(learner.stage_parameters(0))
+    ctx = stage_context(
+        learner, stream, spec.train, 0, spec.seed, EncodeCache(learner), torch.device("cpu")
+    )
+    return ctx, list(stream.tasks[0].train[:4])
 
 
-def test_word_embeddings_take_the_sparse_path_unless_tied(toy_files):
-    """tiny-bert's word embedding goes through per-token rows (and the test above shows the
-    Fisher equals the loop's); GPT-2 ties it to the LM head, so it stays dense."""
-    from forgetlab.strategies.per_sample import sparse_embedding
+def test_draw_labels_follows_the_model_over_the_allowed_candidates():
+    """Labels drawn at 20000 uids follow softmax(scores); a class scored -inf (not competing)
+    is never drawn; the same (seed, uid) draws the same label."""
+    n = 20000
+    p = torch.tensor([0.6, 0.3, 0.1, 0.0])
+    scores = p.log().expand(n, -1)
+    candidates = torch.tensor([3, 5, 7, 9])
+    u = uniforms(seed=1, uids=torch.arange(n))
+    drawn = draw_labels(scores, candidates, u)
+    freq = torch.tensor([(drawn == c).float().mean() for c in candidates])
+    assert torch.allclose(freq, p, atol=0.012)
+    assert torch.equal(drawn, draw_labels(scores, candidates, uniforms(1, torch.arange(n))))
+    assert not torch.equal(drawn, draw_labels(scores, candidates, uniforms(2, torch.arange(n))))
+    zero_first = torch.tensor([float("-inf"), 0.0, 0.0, 0.0]).expand(n, -1)
+    assert 3 not in draw_labels(zero_first, candidates, torch.zeros(n)).tolist()
 
-    for model, sparse in (("tiny-bert", True), ("tiny-gpt2", False)):
-        learner, _, _ = _setup(model, toy_files)
-        params = {n: p for n, p in learner.named_parameters() if p.requires_grad}
-        found = sparse_embedding(learner, params)
-        assert (found is not None) == sparse, model
-        if found:
-            assert found[1].weight.shape[0] > 1000  # the vocabulary rows
+
+def exact_fisher(ctx, examples) -> dict[str, torch.Tensor]:
+    """sum over candidates y of p(y | x) * g_y^2, averaged over the examples."""
+    learner = ctx.learner.eval()
+    total: dict[str, torch.Tensor] = {}
+    for ex in examples:
+        batch = learner.collate([learner.encode(ex)])
+        mask = ctx.stream.candidate_mask(0, batch.task_ids)
+        cands = mask[0].nonzero().flatten().tolist()
+        with torch.no_grad():
+            p = learner.scores(batch, tuple(cands)).softmax(-1)[0]
+        for y, py in zip(cands, p.tolist()):
+            one = learner.collate([learner.encode(dataclasses.replace(ex, label=y))])
+            for n, v in accumulate(learner, [(one, mask)], SQUARE, task_losses).items():
+                total[n] = total.get(n, 0) + py * v / len(examples)
+    return total
 
 
-def test_scatter_rows_matches_dense_per_sample_rows():
-    from forgetlab.strategies.per_sample import scatter_rows
+def total(imp: dict[str, torch.Tensor]) -> float:
+    return sum(float(v.double().sum()) for v in imp.values())
 
-    torch.manual_seed(0)
-    ids = torch.tensor([[1, 3, 1, 0], [2, 2, 2, 4]])
-    delta = torch.randn(2, 4, 5)
-    dense = torch.zeros(2, 6, 5)  # per-sample embedding gradients, written out
-    for s in range(2):
-        for t in range(4):
-            dense[s, ids[s, t]] += delta[s, t]
-    total = torch.zeros(6, 5)
-    scatter_rows(total, ids, delta, torch.square)
-    assert torch.allclose(total, (dense**2).sum(0), atol=1e-6)
+
+def test_true_fisher_converges_to_the_expectation_over_the_model():
+    """A head biased to class 0 (p about 0.7): the true Fisher of a head bias entry c is
+    E_y[(p_c - [y = c])^2] = p_c (1 - p_c); the empirical one, at the data's labels (half of
+    them not class 0), is about twice as large."""
+    ctx, examples = setup("tiny-bert")
+    head = ctx.learner.heads.blocks[0]
+    with torch.no_grad():
+        head.bias.copy_(torch.tensor([2.0, 0.0, 0.0]))
+    exact = exact_fisher(ctx, examples)
+    batch = ctx.learner.collate(ctx.encode(examples))
+    with torch.no_grad():
+        p = ctx.learner.scores(batch, (0, 1, 2)).softmax(-1)
+    assert float(p[:, 0].min()) > 0.6
+    bias = "heads.blocks.0.bias"
+    assert torch.allclose(exact[bias], (p * (1 - p)).mean(0), rtol=1e-4)
+    sampled = EWC(EWCSpec(fisher_samples=300)).importance(ctx, examples)
+    assert total(sampled) == pytest.approx(total(exact), rel=0.1)
+    assert float(sampled[bias][0]) == pytest.approx(float(exact[bias][0]), rel=0.25)
+    empirical = EWC(EWCSpec(fisher="empirical")).importance(ctx, examples)
+    assert total(empirical) > 1.6 * total(exact)  # the two estimators differ here
+    batches = EWC(EWCSpec()).importance_batches(ctx, examples)
+    assert total(empirical) == pytest.approx(
+        total(accumulate(ctx.learner, batches, SQUARE, task_losses)), rel=1e-6
+    )
+
+
+def test_true_fisher_draws_come_from_the_run_seed():
+    ctx, examples = setup("tiny-bert", seed=0)
+    a = EWC(EWCSpec()).importance(ctx, examples)
+    ctx_again, _ = setup("tiny-bert", seed=0)
+    ctx_again.learner.load_state_dict(ctx.learner.state_dict())
+    b = EWC(EWCSpec()).importance(ctx_again, examples)
+    assert all(torch.equal(a[n], b[n]) for n in a)
+    other = dataclasses.replace(ctx_again, rng=__import__("random").Random(12345))
+    c = EWC(EWCSpec()).importance(other, examples)
+    assert any(not torch.equal(a[n], c[n]) for n in a)
+
+
+def test_text_to_text_draws_label_words():
+    """tiny-gpt2: a drawn batch is the prompt followed by the drawn class's label tokens."""
+    ctx, examples = setup("tiny-gpt2")
+    ewc = EWC(EWCSpec(fisher_samples=3))
+    batches = ewc.importance_batches(ctx, examples)
+    copies = [
+        (dataclasses.replace(b, uids=b.uids + k * DRAW), m) for k in range(3) for b, m in batches
+    ]
+    drawn = ewc.relabelled(ctx, examples, copies, seed=0)
+    assert sum(len(b) for b, _ in drawn) == 3 * len(examples)
+    learner, classes = ctx.learner, ctx.stream.tasks[0].classes
+    with torch.no_grad():
+        p = {
+            int(u): pu
+            for b, _ in batches
+            for u, pu in zip(b.uids, learner.scores(b, classes).softmax(-1).tolist())
+        }
+    for batch, _ in drawn:
+        for uid, label, tgt in zip(batch.uids, batch.labels, batch.target_ids):
+            assert tgt[tgt != -100].tolist() == learner.label_ids[int(label)]
+            assert p[int(uid) % DRAW][classes.index(int(label))] > 1e-3  # one the model can say
+    imp = ewc.importance(ctx, examples)
+    assert total(imp) > 0
+
+
+def test_penalty_matches_formula():
+    ctx, _ = setup("tiny-bert")
+    learner = ctx.learner
+    ewc = EWC(EWCSpec(lambda_=3.0))
+    name, param = next((n, p) for n, p in learner.named_parameters() if p.requires_grad)
+    ewc.weight_ = {name: torch.full_like(param, 2.0)}
+    ewc.center_ = {name: param.detach().clone() - 0.5}
+    ewc.offset_ = 0.0
+    out = SimpleNamespace(loss=torch.zeros(()))
+    value = ewc.penalty(SimpleNamespace(learner=learner), None, out)
+    # lambda / 2 * sum(2 * 0.5^2) over the parameter's entries
+    assert float(value) == pytest.approx(3.0 / 2 * 2 * 0.25 * param.numel(), rel=1e-6)

@@ -9,7 +9,14 @@ import pytest
 from forgetlab.sweeps import load_sweep_spec, plan_sweep
 
 SWEEPS = sorted((Path(__file__).parents[2] / "experiments" / "sweeps").glob("*.toml"))
-CELLS = {"duplication_seeds": 9, "long_tail": 9, "task_order": 8, "lora_rank": 9}
+CELLS = {
+    "duplication_seeds": 9,
+    "long_tail": 9,
+    "task_order": 8,
+    "lora_rank": 9,
+    "ewc_lambda": 12,
+    "mas_lambda": 12,
+}
 
 
 def test_the_example_sweeps_are_there():
@@ -27,6 +34,8 @@ def test_example_sweep_validates(path: Path):
         for axis, value in cell.axes.items():
             node = exp
             for part in axis.split("."):
+                if isinstance(node, tuple) and not part.isdigit():
+                    (node,) = node  # a single [strategy] table, addressed without its index
                 node = node[int(part)] if part.isdigit() else getattr(node, part)
             assert node == value
     if spec.orders is not None:

@@ -18,7 +18,9 @@ from forgetlab.strategies import seq as _seq  # noqa: E402,F401  isort: skip
 from forgetlab.strategies import seq_star as _seq_star  # noqa: E402,F401  isort: skip
 
 # Modules that hold shared code, not a strategy of their own.
-HELPER_MODULES = frozenset({"base", "buffers", "per_sample", "regularization"})
+HELPER_MODULES = frozenset(
+    {"base", "buffers", "importance", "layer_grads", "per_sample", "regularization"}
+)
 
 __all__ = ["HOOKS", "Strategy", "TaskContext", "strategies", "build_strategies"]
 

@@ -2,6 +2,9 @@
 the model gave them when they were stored; the loss adds alpha * MSE to those logits
 (dark knowledge) and beta * cross-entropy on other memory examples.
 
+Replay batches are drawn among memory examples of similar length (each example still with
+the same chance, `ReplayMemory.sample_similar`), so they carry little padding.
+
 Classifiers only. The stored logits are those of every head block (all classes of the
 stream, trained or not), as in the reference implementation, so the MSE also keeps the
 scores of classes that arrive later from growing on old examples.
@@ -37,10 +40,10 @@ class DERPP(Strategy):
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):
             self.memory_ = ReplayMemory(self.spec.memory_size, "reservoir")
-            self.rng_ = random.Random(ctx.stage)
+            self.rng_ = random.Random(ctx.rng.getrandbits(64))  # derived from the run's seed
 
     def _replay(self, ctx: TaskContext, k: int):
-        picked = self.memory_.sample(k, self.rng_)
+        picked = self.memory_.sample_similar(k, self.rng_)  # similar lengths: little padding
         batch = ctx.learner.collate([e for e, _ in picked]).to(ctx.device)
         return batch, ctx.stream.candidate_mask(ctx.stage, batch.task_ids), picked
 

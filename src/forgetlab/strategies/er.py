@@ -5,6 +5,12 @@ kind = "er"
 memory_size = 200          # examples (or memory_fraction = 0.1 of each task)
 selection = "reservoir"    # or "class_balanced"
 replay_ratio = 1.0         # replayed examples per current example in a batch
+
+Every batch gets round(replay_ratio * batch_size) distinct memory examples. To keep the
+length grouping of the stage's batches (padding is wasted compute), a batch's replayed
+examples have lengths like its own: the batches are ranked by length and the batch at rank r
+draws from the memory's length quantile (r + u) / n (u uniform), so each memory example is
+still replayed with the same chance (`ReplayMemory.sample_similar`).
 """
 
 from __future__ import annotations
@@ -54,7 +60,15 @@ class ER(Strategy):
 
     def train_batches(self, ctx: TaskContext, batches: ItemBatches) -> ItemBatches:
         k = round(self.spec.replay_ratio * ctx.train.batch_size)
-        return [items + self.memory_.sample(k, ctx.rng) for items in batches]
+        if not len(self.memory_) or k == 0:
+            return batches
+        longest = [max((len(e.ids) for e in items), default=0) for items in batches]
+        ranked = sorted(range(len(batches)), key=lambda i: (longest[i], i))
+        out = list(batches)
+        for r, i in enumerate(ranked):
+            at = (r + ctx.rng.random()) / len(batches)
+            out[i] = batches[i] + self.memory_.sample_similar(k, ctx.rng, at)
+        return out
 
     def end_task(self, ctx: TaskContext) -> None:
         self.memory_.capacity = memory_capacity(self.spec, ctx)
