@@ -10,6 +10,7 @@ from forgetlab.spec import ExperimentSpec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
 from forgetlab.streams.task import Stream
+from forgetlab.streams.transforms import build_transforms
 
 
 @dataclass(frozen=True)
@@ -20,9 +21,11 @@ class ValidationReport:
     examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
 
 
-def format_example(stream: Stream, mode: str, text: str, label: int) -> str:
+def format_example(
+    stream: Stream, mode: str, text: str, label: int, task: int | None = None
+) -> str:
     if mode == "text_to_text":
-        return f"{stream.format_prompt(text)} {stream.verbalize(label)}"
+        return f"{stream.format_prompt(text, task)} {stream.verbalize(label)}"
     return f"{text}  ->  {stream.class_names[label]}"
 
 
@@ -35,6 +38,10 @@ def check_parts(spec: ExperimentSpec, mode: str, scenario: str) -> None:
         strategy.check(mode, scenario, spec.method.kind)
     for name in observers.in_order():
         observers.get(name).check(spec, mode)
+    for transform in build_transforms(spec.transform):  # e.g. prompts: causal LMs only
+        check_mode = getattr(transform, "check_mode", None)
+        if check_mode is not None:
+            check_mode(mode)
 
 
 def validate(spec: ExperimentSpec) -> ValidationReport:
@@ -50,7 +57,7 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
         resolve_layers(spec.probe.layers, backbone)  # indices against the model's layer count
     check_parts(spec, mode, stream.scenario)
     examples = [
-        (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label))
-        for t in stream.tasks
+        (t.name, format_example(stream, mode, t.train[0].text, t.train[0].label, i))
+        for i, t in enumerate(stream.tasks)
     ]
     return ValidationReport(stream, mode, source, examples)
