@@ -13,6 +13,7 @@ from forgetlab.streams import wordnet_stream as _wordnet_stream  # noqa: E402,F4
 from forgetlab.streams import files_stream as _files_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import hf_stream as _hf_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams.facts import stream as _facts_stream  # noqa: E402,F401  isort: skip
+from forgetlab.streams.facts import updates as _facts_updates  # noqa: E402,F401  isort: skip
 
 __all__ = ["Example", "Stream", "Task", "stream_kinds", "build_stream", "build_experiment_stream"]
 
