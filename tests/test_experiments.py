@@ -10,9 +10,10 @@ from forgetlab.spec import load_spec
 from forgetlab.validate import validate
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-# experiments/sweeps/ holds sweep specs, validated in tests/sweeps/test_examples.py
+# folders named sweeps/ hold sweep specs, validated in tests/sweeps/test_examples.py and
+# tests/memory/test_examples.py
 SPECS = sorted(
-    p for p in EXPERIMENTS.rglob("*.toml") if p.relative_to(EXPERIMENTS).parts[0] != "sweeps"
+    p for p in EXPERIMENTS.rglob("*.toml") if "sweeps" not in p.relative_to(EXPERIMENTS).parts
 )
 
 
