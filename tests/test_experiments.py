@@ -10,14 +10,15 @@ from forgetlab.spec import load_spec
 from forgetlab.validate import validate
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-# experiments/sweeps/ holds sweep specs, validated in tests/sweeps/test_examples.py;
-# experiments/llm/ holds hub-model specs, validated offline in tests/llm/test_llm_specs.py;
-# experiments/scale/ holds pretraining and ladder specs (its models are built by `forgetlab
-# pretrain`), validated in tests/pretrain/test_studies.py
+# folders named sweeps/ hold sweep specs, validated in tests/sweeps/test_examples.py and
+# tests/memory/test_examples.py; experiments/llm/ holds hub-model specs, validated offline in
+# tests/llm/test_llm_specs.py; experiments/scale/ holds pretraining and ladder specs (its
+# models are built by `forgetlab pretrain`), validated in tests/pretrain/test_studies.py
 SPECS = sorted(
     p
     for p in EXPERIMENTS.rglob("*.toml")
-    if p.relative_to(EXPERIMENTS).parts[0] not in ("sweeps", "llm", "scale")
+    if "sweeps" not in p.relative_to(EXPERIMENTS).parts
+    and p.relative_to(EXPERIMENTS).parts[0] not in ("llm", "scale")
 )
 
 

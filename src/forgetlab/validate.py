@@ -12,6 +12,7 @@ from forgetlab.spec import ExperimentSpec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
 from forgetlab.streams.task import Stream
+from forgetlab.streams.transforms import build_transforms
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,13 @@ class ValidationReport:
     examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
 
 
-def format_example(stream: Stream, mode: str, text: str, label: int, target=None) -> str:
+def format_example(
+    stream: Stream, mode: str, text: str, label: int, task: int | None = None, target=None
+) -> str:
     if target is not None:  # generative streams: the instruction and its response
         return f"{text}  ->  {target}"
     if mode == "text_to_text":
-        return f"{stream.format_prompt(text)} {stream.verbalize(label)}"
+        return f"{stream.format_prompt(text, task)} {stream.verbalize(label)}"
     return f"{text}  ->  {stream.class_names[label]}"
 
 
@@ -41,6 +44,10 @@ def check_parts(spec: ExperimentSpec, mode: str, scenario: str) -> None:
         strategy.check(mode, scenario, spec.method.kind)
     for name in observers.in_order():
         observers.get(name).check(spec, mode)
+    for transform in build_transforms(spec.transform):  # e.g. prompts: causal LMs only
+        check_mode = getattr(transform, "check_mode", None)
+        if check_mode is not None:
+            check_mode(mode)
 
 
 def validate(spec: ExperimentSpec) -> ValidationReport:
@@ -60,8 +67,8 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     examples = [
         (
             t.name,
-            format_example(stream, mode, t.train[0].text, t.train[0].label, t.train[0].target),
+            format_example(stream, mode, t.train[0].text, t.train[0].label, i, t.train[0].target),
         )
-        for t in stream.tasks
+        for i, t in enumerate(stream.tasks)
     ]
     return ValidationReport(stream, mode, source, examples)

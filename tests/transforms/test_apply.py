@@ -33,6 +33,7 @@ def test_every_module_registers_its_transform():
         "few_shot",
         "sparsity",
         "order",
+        "prompt_design",
     }
 
 

@@ -63,8 +63,11 @@ def exact_match(
     for j in range(len(stream.tasks)) if tasks is None else tasks:
         test = stream.tasks[j].test
         prompts = []
-        for ex in test:
-            enc = learner.encode(ex)
+        # the context strategies put before prompts (retrieved examples), when there is one
+        with_context = getattr(learner, "prompt_context", None) is not None
+        contexts = learner.contexts(list(test)) if with_context else None
+        for i, ex in enumerate(test):
+            enc = learner.encode(ex, contexts[i]) if with_context else learner.encode(ex)
             prompts.append(list(enc.ids[: enc.target_start]))
         answers = generate_answers(learner, prompts, j, batch_size)
         counts: dict[str, list[int]] = {}

@@ -78,7 +78,6 @@ class FrozenFeatureCache:
         if not self.applies(learner):
             return learner.predict(batch, candidates)
         feats = self._pooled(batch)
-        tasks = sorted({learner._task_of(c) for c in candidates})
-        scores = learner.heads(feats, tasks)[:, list(candidates)]  # (B, K)
-        best = scores.argmax(dim=1)
+        scores = learner.read_out(batch, candidates, learner.head_scores(feats, candidates), feats)
+        best = scores.argmax(dim=1)  # (B,) over the (B, K) scores, after any readout
         return torch.tensor(candidates, device=best.device)[best]

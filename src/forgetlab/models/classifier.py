@@ -55,8 +55,9 @@ class ClassifierLearner(Learner):
             if (id(p) in live) or (id(p) not in head_ids and (allowed is None or id(p) in allowed))
         }
 
-    def encode(self, example: Example) -> Encoded:
-        ids = self.tokenizer(example.text, truncation=True, max_length=self.max_length)["input_ids"]
+    def encode(self, example: Example, context: str = "") -> Encoded:
+        text = context + example.text
+        ids = self.tokenizer(text, truncation=True, max_length=self.max_length)["input_ids"]
         return Encoded(tuple(ids), example.label, example.task, example.uid)
 
     def collate(self, items: list[Encoded]) -> Batch:
@@ -95,9 +96,16 @@ class ClassifierLearner(Learner):
         return slice(s, s + self.heads.blocks[t].out_features)
 
     def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
-        feats = self.features(batch)
+        return self.head_scores(self.features(batch), candidates)
+
+    def head_scores(self, feats: torch.Tensor, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B, K) logits of the candidate classes from (B, H) pooled features."""
         tasks = sorted({self._task_of(c) for c in candidates})
         return self.heads(feats, tasks)[:, list(candidates)]  # (B, K)
+
+    def final_scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        feats = self.features(batch)  # the readout (e.g. kNN) gets the pooled features too
+        return self.read_out(batch, candidates, self.head_scores(feats, candidates), feats)
 
     def _task_of(self, cls: int) -> int:
         return int((self.heads.starts <= cls).nonzero().max())

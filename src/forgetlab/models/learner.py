@@ -50,6 +50,11 @@ class Learner(nn.Module):
         # (e.g. a per-task adapter); installed by the run. None: no routing.
         self.router: Callable[[Learner, torch.Tensor], AbstractContextManager | None] | None
         self.router = None
+        # The strategies' `readout` hooks composed (e.g. a kNN memory mixed into the model's
+        # scores at prediction time) and their `prompt_context` hooks (text put before each
+        # prompt, e.g. retrieved examples), installed by the run. None: the model alone.
+        self.readout: Callable | None = None
+        self.prompt_context: Callable[[list[Example]], list[str]] | None = None
         # ids of the parameters the fine-tuning method lets train (set once the method is
         # applied); None: every parameter.
         self.method_params: frozenset[int] | None = None
@@ -63,8 +68,15 @@ class Learner(nn.Module):
     def device(self) -> torch.device:
         return next(self.parameters()).device
 
-    def encode(self, example: Example) -> Encoded:
+    def encode(self, example: Example, context: str = "") -> Encoded:
+        """Tokenize `example`; `context` (e.g. retrieved examples) goes before its prompt."""
         raise NotImplementedError
+
+    def contexts(self, examples: list[Example]) -> list[str]:
+        """The context each example is tokenized with (empty without `prompt_context`)."""
+        if self.prompt_context is None:
+            return [""] * len(examples)
+        return self.prompt_context(examples)
 
     def collate(self, items: list[Encoded]) -> Batch:
         raise NotImplementedError
@@ -84,10 +96,26 @@ class Learner(nn.Module):
         """(B, len(candidates)) scores; the prediction is the candidate with the highest."""
         raise NotImplementedError
 
+    def read_out(
+        self,
+        batch: Batch,
+        candidates: tuple[int, ...],
+        scores: torch.Tensor,
+        features: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """The model's (B, K) `scores` after the installed `readout` (unchanged without)."""
+        if self.readout is None:
+            return scores
+        return self.readout(self, batch, candidates, scores, features)
+
+    def final_scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B, K) scores a prediction takes its argmax from: the model's, read out."""
+        return self.read_out(batch, candidates, self.scores(batch, candidates))
+
     @torch.inference_mode()
     def predict(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
         """(B,) predicted global class ids among `candidates`."""
-        best = self.scores(batch, candidates).argmax(dim=1)
+        best = self.final_scores(batch, candidates).argmax(dim=1)
         return torch.tensor(candidates, device=best.device)[best]
 
     def trainable_parameters(self) -> list[nn.Parameter]:

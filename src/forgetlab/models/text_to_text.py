@@ -32,13 +32,14 @@ class TextToTextLearner(Learner):
         ]
         self.max_label = max(len(ids) for ids in self.label_ids)
 
-    def _prompt_ids(self, text: str) -> list[int]:
-        ids = self.tokenizer(self.stream.format_prompt(text), add_special_tokens=False)["input_ids"]
+    def _prompt_ids(self, example: Example, context: str = "") -> list[int]:
+        text = context + self.stream.format_prompt(example.text, example.task)
+        ids = self.tokenizer(text, add_special_tokens=False)["input_ids"]
         keep = self.max_length - self.max_label
         return ids[-keep:]  # cut from the left: keep the end of the prompt ("...Category:")
 
-    def encode(self, example: Example) -> Encoded:
-        prompt = self._prompt_ids(example.text)
+    def encode(self, example: Example, context: str = "") -> Encoded:
+        prompt = self._prompt_ids(example, context)
         ids = prompt + self.label_ids[example.label]
         return Encoded(tuple(ids), example.label, example.task, example.uid, len(prompt))
 

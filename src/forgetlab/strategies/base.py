@@ -14,17 +14,31 @@ The stage loop calls, for every strategy in the spec's order (each with its own 
                                            and builds the optimizer from the result
     train_mask(ctx, mask) -> Tensor        the (B, C) classes that compete in training
     penalty(ctx, batch, out) -> Tensor     an extra loss term (EWC, LwF...), or None
+    adjust_gradients(ctx, params) -> dict  after backward, before clipping and the optimizer
+                                           step: new gradients {name: Tensor} for some of the
+                                           trained parameters (their `.grad` holds the step's
+                                           gradient), or None; the loop writes them (A-GEM)
     end_task(ctx)                          after a stage: importance weights, anchors, memory
     route(learner, task_ids) -> ctx mgr    the context a forward of these tasks runs in (e.g.
                                            the task's own adapter), or None: installed on the
                                            learner by the run, used in training and test
     rebuild(learner)                       on resume, after the fitted state is back and before
                                            the weights load: recreate the modules it implies
+    readout(learner, batch, candidates,    at prediction time: the (B, K) scores the prediction
+            scores, features) -> Tensor    takes its argmax from, given the model's own (and
+                                           the classifier's pooled features, else None), or
+                                           None: unchanged (kNN memory); installed on the
+                                           learner by the run, like `route`
+    prompt_context(learner, examples)      the text put before each example's prompt when it is
+            -> list[str] | None            tokenized (retrieved examples, RAG), or None: none;
+                                           installed on the learner by the run, like `route`
 
-Every hook the loop calls is timed in `strategy_cost`. Several strategies compose in order:
-batches pipe through them, parameter sets narrow in turn, penalties add up. Constructors only
-store their spec; state fitted during a run ends in `_`, so a fresh strategy visibly holds
-none. A public method whose name is close to a hook's but is not one (`begin_tasks`,
+Every hook the loop calls is timed in `strategy_cost` (`readout` and `prompt_context` run
+inside evaluation and tokenization: strategies that use them report their own seconds).
+Several strategies compose in order: batches pipe through them, parameter sets narrow in turn,
+penalties add up, gradients are adjusted in turn, readouts apply in turn, contexts join.
+Constructors only store their spec; state fitted during a run ends in `_`, so a fresh strategy
+visibly holds none. A public method whose name is close to a hook's but is not one (`begin_tasks`,
 `on_end_task`) is an error at class creation, so a typo cannot be a silent no-op.
 """
 
@@ -56,9 +70,12 @@ HOOKS = (
     "trainable",
     "train_mask",
     "penalty",
+    "adjust_gradients",
     "end_task",
     "route",
     "rebuild",
+    "readout",
+    "prompt_context",
 )
 _HOOKLIKE = ("on_", "before_", "after_")
 # Public methods of Strategy that are not hooks (the typo guard leaves them alone).
@@ -142,6 +159,12 @@ class Strategy:
     def penalty(self, ctx: TaskContext, batch: Batch, out: ModelOutput) -> torch.Tensor | None:
         return None
 
+    def adjust_gradients(
+        self, ctx: TaskContext, params: dict[str, torch.nn.Parameter]
+    ) -> dict[str, torch.Tensor] | None:
+        """New gradients for some of `params` (whose `.grad` holds this step's), or None."""
+        return None
+
     def end_task(self, ctx: TaskContext) -> None:
         return None
 
@@ -165,6 +188,21 @@ class Strategy:
 
     def rebuild(self, learner: Learner) -> None:
         """On resume: recreate what the restored fitted state implies (e.g. adapters)."""
+        return None
+
+    def readout(
+        self,
+        learner: Learner,
+        batch: Batch,
+        candidates: tuple[int, ...],
+        scores: torch.Tensor,
+        features: torch.Tensor | None,
+    ) -> torch.Tensor | None:
+        """The (B, K) scores a prediction takes its argmax from; None: the model's own."""
+        return None
+
+    def prompt_context(self, learner: Learner, examples: list[Example]) -> list[str] | None:
+        """Text put before each example's prompt when it is tokenized; None: nothing."""
         return None
 
     def check(self, mode: str, scenario: str, method: str) -> None:

@@ -15,6 +15,7 @@ from forgetlab.streams import hf_stream as _hf_stream  # noqa: E402,F401  isort:
 from forgetlab.streams.facts import stream as _facts_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import chat_stream as _chat_stream  # noqa: E402,F401  isort: skip
 from forgetlab.streams import wordnet_instruct as _wordnet_instruct  # noqa: E402,F401  isort: skip
+from forgetlab.streams.facts import updates as _facts_updates  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "Example",

@@ -54,6 +54,7 @@ class Task:
     train: tuple[Example, ...]
     test: tuple[Example, ...]
     version: int = 1
+    prompt: str | None = None  # this task's text-to-text template; None: the stream's
 
     def data_hash(self) -> str:
         """sha256 over the task's classes and examples (recorded in results)."""
@@ -121,5 +122,7 @@ class Stream:
         """The label as words, for text-to-text models ("noun.animal" -> "noun animal")."""
         return self.class_names[label].replace(".", " ").replace("_", " ")
 
-    def format_prompt(self, text: str) -> str:
-        return self.prompt.format(text=text)
+    def format_prompt(self, text: str, task: int | None = None) -> str:
+        """`text` in the prompt template of `task` (its own, if it has one) or the stream's."""
+        own = self.tasks[task].prompt if task is not None else None
+        return (own if own is not None else self.prompt).format(text=text)

@@ -2,6 +2,9 @@
 
 encode = EncodeCache(learner)
 items = encode(task.train)        # list[Encoded], tokenized at the first request only
+
+An example is tokenized again only when the context put before its prompt changes (the
+strategies' `prompt_context`, e.g. retrieved examples that depend on the memory so far).
 """
 
 from __future__ import annotations
@@ -16,15 +19,18 @@ class EncodeCache:
     def __init__(self, learner: Learner) -> None:
         self.learner = learner
         self.items: dict[int, Encoded] = {}
+        self.context: dict[int, str] = {}  # the context each cached item was tokenized with
 
     def lookup(self, uids: list[int]) -> list[Encoded]:
         return [self.items[u] for u in uids]
 
     def __call__(self, examples: list[Example]) -> list[Encoded]:
         out = []
-        for ex in examples:
+        examples = list(examples)
+        for ex, context in zip(examples, self.learner.contexts(examples)):
             enc = self.items.get(ex.uid)
-            if enc is None:
-                enc = self.items[ex.uid] = self.learner.encode(ex)
+            if enc is None or self.context.get(ex.uid, "") != context:
+                enc = self.items[ex.uid] = self.learner.encode(ex, context)
+                self.context[ex.uid] = context
             out.append(enc)
         return out

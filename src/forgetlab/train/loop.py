@@ -1,7 +1,8 @@
 """One training stage: one task, with the strategies' hooks around it.
 
     begin_task -> trainable parameters -> for each epoch: batches (through the strategies)
-    -> forward -> loss + penalties -> backward -> clip -> AdamW step -> lr schedule -> end_task
+    -> forward -> loss + penalties -> backward -> adjusted gradients -> clip -> AdamW step
+    -> lr schedule -> end_task
 
 A fresh AdamW per stage (no momentum carried across tasks), linear warmup then linear decay
 to zero over the stage's steps. The parameters it trains are the learner's candidates for
@@ -208,6 +209,10 @@ def train_stage(
                 dist.sum_gradients(params)
                 loss = dist.sum(loss)
             amp.unscale(opt)
+            for s, c in pairs:  # e.g. A-GEM's projection; the loop, not the hook, writes .grad
+                grads = timer.call(s, "adjust_gradients", c, selected)
+                for name, g in (grads or {}).items():
+                    selected[name].grad = g
             if spec.max_grad_norm > 0:
                 torch.nn.utils.clip_grad_norm_(params, spec.max_grad_norm)
             amp.step(opt)

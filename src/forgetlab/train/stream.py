@@ -100,6 +100,35 @@ def enable_gradient_checkpointing(learner) -> None:
     enable(gradient_checkpointing_kwargs={"use_reentrant": False})
 
 
+def _overrides(strategies: list[Strategy], hook: str) -> list[Strategy]:
+    return [s for s in strategies if getattr(type(s), hook) is not getattr(Strategy, hook)]
+
+
+def install_prediction_hooks(learner, strategies: list[Strategy]) -> None:
+    """Give the learner the strategies' `readout` hooks (applied in order to the scores a
+    prediction takes its argmax from, e.g. a kNN memory) and `prompt_context` hooks (their
+    texts joined in order before each prompt, e.g. retrieved examples)."""
+    reading = _overrides(strategies, "readout")
+    contexts = _overrides(strategies, "prompt_context")
+
+    def readout(lrn, batch, candidates, scores, features):
+        for s in reading:
+            new = s.readout(lrn, batch, candidates, scores, features)
+            scores = scores if new is None else new
+        return scores
+
+    def prompt_context(examples):
+        texts = [""] * len(examples)
+        for s in contexts:
+            more = s.prompt_context(learner, examples)
+            if more is not None:
+                texts = [a + b for a, b in zip(texts, more)]
+        return texts
+
+    learner.readout = readout if reading else None
+    learner.prompt_context = prompt_context if contexts else None
+
+
 def _observe(
     observers: list[Observer], hook: str, view: StageView
 ) -> tuple[dict[str, dict], dict[str, float]]:
@@ -148,6 +177,7 @@ def train_stream(
     install_router(learner, strategies)
     if train.gradient_checkpointing:
         enable_gradient_checkpointing(learner)
+    install_prediction_hooks(learner, strategies)
 
     def view(stage: int, stats: StageStats | None) -> StageView:
         return StageView(

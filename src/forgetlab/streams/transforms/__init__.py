@@ -7,11 +7,12 @@
     stream = apply_transforms(build_stream(spec.stream), spec.transform, spec.seed)
     stream.name                # 'wordnet-cil+duplicate(3)'
 
-Kinds: duplicate, near_duplicate, long_tail, imbalance, few_shot, sparsity, order. Each is
-one module registered in `transforms`; each is deterministic given its seed (the transform's
-`seed`, else the experiment's). Transforms never change the input stream; added examples get
-new uids; test splits only change in `order` (renumbered) and in `long_tail`/`imbalance`
-(test examples tagged head/torso/tail).
+Kinds: duplicate, near_duplicate, long_tail, imbalance, few_shot, sparsity, order,
+prompt_design. Each is one module registered in `transforms`; each is deterministic given its
+seed (the transform's `seed`, else the experiment's). Transforms never change the input
+stream; added examples get new uids; test splits only change in `order` (renumbered) and in
+`long_tail`/`imbalance` (test examples tagged head/torso/tail); `prompt_design` changes only
+the prompt templates.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from forgetlab.streams.transforms import imbalance as _imbalance  # noqa: E402,F
 from forgetlab.streams.transforms import long_tail as _long_tail  # noqa: E402,F401  isort: skip
 from forgetlab.streams.transforms import near_duplicate as _near  # noqa: E402,F401  isort: skip
 from forgetlab.streams.transforms import order as _order  # noqa: E402,F401  isort: skip
+from forgetlab.streams.transforms import prompt_design as _prompt  # noqa: E402,F401  isort: skip
 from forgetlab.streams.transforms import sparsity as _sparsity  # noqa: E402,F401  isort: skip
 
 # Modules that hold shared code, not a transform of their own.
