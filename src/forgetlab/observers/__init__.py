@@ -21,6 +21,9 @@ from forgetlab.observers.base import (
 from forgetlab.observers import evaluation as _evaluation  # noqa: E402,F401  isort: skip
 from forgetlab.observers import exact_match as _exact_match  # noqa: E402,F401  isort: skip
 from forgetlab.observers import probing as _probing  # noqa: E402,F401  isort: skip
+from forgetlab.observers import probe_transfer as _probe_transfer  # noqa: E402,F401  isort: skip
+from forgetlab.observers import recovery as _recovery  # noqa: E402,F401  isort: skip
+from forgetlab.observers import conflict as _conflict  # noqa: E402,F401  isort: skip
 from forgetlab.observers import checkpoint as _checkpoint  # noqa: E402,F401  isort: skip
 from forgetlab.observers import tracking as _tracking  # noqa: E402,F401  isort: skip
 from forgetlab.observers import memory as _memory  # noqa: E402,F401  isort: skip

@@ -11,6 +11,8 @@ each returns a JSON-able record that the run stores with the stage:
                                          become fields of that stage's record in results.json
     results(history) -> dict | None      at the end (and after every stage, for the partial
                                          results.json): top-level sections of results.json
+    metric_inputs(history) -> dict       named inputs of registered metrics (fields of
+                                         `forgetlab.metrics.MetricInputs`, e.g. probe_ahead)
     state_dict() / load_state_dict(d)    what a resumed run needs (JSON + tensors, no pickle)
     close(results, failed)               release files, trackers (after the last stage)
 
@@ -122,6 +124,11 @@ class Observer:
 
     def results(self, history: History) -> dict | None:
         return None
+
+    def metric_inputs(self, history: History) -> dict:
+        """Fields of `forgetlab.metrics.MetricInputs` this observer measured (e.g. the probe
+        accuracies `probe_fwt` reads), from the records so far."""
+        return {}
 
     def wants_hidden(self, stage: int) -> bool:
         return False

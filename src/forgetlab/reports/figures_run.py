@@ -29,8 +29,10 @@ def annotate_matrix(
     vmax: float = 1.0,
     cmap: str = CMAP,
     diagonal_offset: int | None = None,
+    marks: list[list[str]] | None = None,
 ) -> Any:
-    """Draw M as a heatmap with each value written in its cell; NaN cells stay blank."""
+    """Draw M as a heatmap with each value written in its cell (followed by its mark, e.g.
+    "*" at chance, when `marks` is given); NaN cells stay blank."""
     colormap = colormaps[cmap].with_extremes(bad="#eeeeee")  # NaN (not recorded): light grey
     image = ax.imshow(np.ma.masked_invalid(M), cmap=colormap, vmin=vmin, vmax=vmax, aspect="auto")
     rgba = image.cmap(image.norm(np.nan_to_num(M, nan=vmin)))
@@ -43,7 +45,7 @@ def annotate_matrix(
         ax.text(
             j,
             i,
-            f"{v:.2f}",
+            f"{v:.2f}{marks[i][j] if marks is not None else ''}",
             ha="center",
             va="center",
             fontsize=7 if small else 9,
@@ -69,8 +71,11 @@ def matrix_rows(n_stages: int, labels: list[str], with_initial: bool) -> list[st
     return (["initial"] if with_initial else []) + rows
 
 
-def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> Figure:
-    """R with the accuracy before training as its first row; the learned diagonal in bold."""
+def accuracy_heatmap(
+    R: np.ndarray, initial: np.ndarray, labels: list[str], marks: list[list[str]] | None = None
+) -> Figure:
+    """R with the accuracy before training as its first row; the learned diagonal in bold;
+    `marks` (rows of the drawn matrix) after each value, e.g. "*" at or below chance."""
     M = np.vstack([initial[None, :], R]) if initial.size else R
     T = M.shape[1]
     fig = MplFigure(figsize=(max(4.8, 0.9 * T + 2.2), max(2.6, 0.45 * M.shape[0] + 1.2)))
@@ -82,6 +87,7 @@ def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> F
         labels,
         "accuracy R[i][j]",
         diagonal_offset=1 if initial.size else 0,
+        marks=marks,
     )
     if initial.size:
         ax.axhline(0.5, color="white", linewidth=3)
@@ -90,7 +96,13 @@ def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> F
         fig,
         "accuracy_matrix",
         "Accuracy on each task (columns) after training each stage (rows); the first row is the "
-        "model before any training, the diagonal (bold) is each task just after it was learned.",
+        "model before any training, the diagonal (bold) is each task just after it was learned."
+        + (
+            " * marks a cell at or below chance among its candidates, ° one at or below the "
+            "task's majority-class accuracy."
+            if marks is not None
+            else ""
+        ),
     )
 
 

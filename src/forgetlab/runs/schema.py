@@ -33,6 +33,16 @@ class StageRecord(BaseModel):
     observer_s: dict[str, float] = {}  # seconds each observer took after this stage
 
 
+class Baselines(BaseModel):
+    """What each accuracy is compared with: chance among the cell's candidates (1 / k) and
+    the accuracy of always predicting the task's most frequent training class."""
+
+    chance: list[list[float]]  # [stage][task], the rows of accuracy_matrix
+    initial_chance: list[float]  # [task], the row of initial_accuracy
+    majority: list[float]  # [task]
+    near_chance_threshold: float  # forgetting is flagged when the diagonal is this close
+
+
 class ModelInfo(BaseModel):
     model_config = ConfigDict(protected_namespaces=())
 
@@ -61,6 +71,9 @@ class ResultsFile(BaseModel):
     device: str
     scenario: str
     stream: str
+    # what building the stream found or changed: transforms, duplicate texts (files, hf),
+    # step budgets of transformed tasks
+    stream_info: dict = {}
     tasks: list[str]
     classes: list[str]
     task_hashes: dict[str, str]
@@ -74,6 +87,9 @@ class ResultsFile(BaseModel):
     accuracy_matrix: list[list[float]]
     test_counts: list[int]
     metrics: dict[str, float | None]
+    # per metric: why it is null (e.g. fwt for classifiers) or why its value is uninformative
+    metric_notes: dict[str, str] = {}
+    baselines: Baselines | None = None  # chance and majority-class accuracy per task
     # mean drop R[j][j] - R[j+d][j] at distance d = 1..T-1 (how forgetting grows with time)
     forgetting_by_distance: list[float] = []
     stages: list[StageRecord]

@@ -23,6 +23,7 @@ from transformers import get_linear_schedule_with_warmup
 from forgetlab.errors import ForgetlabError
 from forgetlab.seeding import derived_rng
 from forgetlab.strategies.base import Strategy, TaskContext
+from forgetlab.streams.transforms.base import STEP_BUDGET
 
 
 class NonFiniteLossError(ForgetlabError):
@@ -92,11 +93,14 @@ class _Silent:
         pass
 
 
-def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> StageStats:
+def train_stage(
+    ctx: TaskContext, strategies: list[Strategy], progress=None, max_steps: int | None = None
+) -> StageStats:
     """Train `ctx.learner` on task `ctx.stage` (in place) and return what it cost.
 
     `ctx.rng` shuffles the task's data; strategy i hooks see a context whose `rng` is its
-    own, derived from (seed, stage, i)."""
+    own, derived from (seed, stage, i). `max_steps`: stop after that many optimizer steps
+    (the lr schedule spans them), e.g. a few steps of relearning (`recovery`)."""
     spec, learner = ctx.train, ctx.learner
     bar = progress if progress is not None else _Silent()
     t0 = time.perf_counter()
@@ -118,6 +122,14 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> 
     epochs = 1 if spec.online else spec.epochs  # online: a single pass in data order
     first = epoch_batches()
     total_steps = len(first) * epochs
+    budget = ctx.stream.info.get(STEP_BUDGET, {}).get(ctx.task.name)
+    if budget is not None and max_steps is None and first:
+        # a transform with budget = "steps": as many steps as `epochs` passes over the task
+        # before it changed (fewer passes over a bigger split, more over a smaller one)
+        max_steps = epochs * math.ceil(budget / spec.batch_size)
+        epochs = math.ceil(max_steps / len(first))
+    if max_steps is not None:
+        total_steps = min(len(first) * epochs, max_steps)
     selected = learner.stage_parameters(ctx.stage)
     lr = spec.lr
     for s, c in pairs:
@@ -138,7 +150,11 @@ def train_stage(ctx: TaskContext, strategies: list[Strategy], progress=None) -> 
     loss_sum = torch.zeros((), dtype=torch.float64, device=ctx.device)
     last = float("nan")
     for epoch in range(epochs):
+        if max_steps is not None and steps >= max_steps:
+            break
         for items in first if epoch == 0 else epoch_batches():
+            if max_steps is not None and steps >= max_steps:
+                break
             batch = learner.collate(items).to(ctx.device)
             mask = ctx.stream.candidate_mask(ctx.stage, batch.task_ids)
             for s, c in pairs:
