@@ -6,13 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from forgetlab.spec import load_spec
+from forgetlab.spec import load_spec, read_toml
 from forgetlab.validate import validate
 
 EXPERIMENTS = Path(__file__).parent.parent / "experiments"
-# experiments/sweeps/ holds sweep specs, validated in tests/sweeps/test_examples.py
+# Sweep specs (experiments/sweeps/, and files with a `base`, e.g. in experiments/papers/) are
+# validated in tests/sweeps/test_examples.py
 SPECS = sorted(
-    p for p in EXPERIMENTS.rglob("*.toml") if p.relative_to(EXPERIMENTS).parts[0] != "sweeps"
+    p
+    for p in EXPERIMENTS.rglob("*.toml")
+    if p.relative_to(EXPERIMENTS).parts[0] != "sweeps" and "base" not in read_toml(p)
 )
 
 

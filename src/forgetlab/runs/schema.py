@@ -29,6 +29,7 @@ class StageRecord(BaseModel):
     group_accuracy: dict[str, dict[str, float]] = {}
     peak_rss_mb: float | None = None  # resident-set peak during this stage (train + eval)
     peak_cuda_mb: float | None = None  # CUDA allocator peak during this stage
+    rss_reset: bool | None = None  # the RSS peak was reset before the stage (else process-wide)
     exact_match: list[float] | None = None  # eval.exact_match: generation accuracy per task
     observer_s: dict[str, float] = {}  # seconds each observer took after this stage
 
