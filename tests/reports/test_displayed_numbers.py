@@ -120,3 +120,5 @@ def test_compare_draws_each_runs_matrix_and_seen_accuracy(tmp_path: Path, figure
         runs[0].results["metrics"]["average_accuracy"]
     )
     assert np.isnan(table.loc["fwt", "a"])  # null in results: n/a, not 0
+    note = "undefined for classifier learners: planted"
+    assert compare_mod.metric_notes(runs) == [("a", "fwt", note), ("b", "fwt", note)]
