@@ -107,16 +107,24 @@ def accuracy_heatmap(
 
 
 def forgetting_curves(
-    R: np.ndarray, initial: np.ndarray, labels: list[str], distance: np.ndarray
+    R: np.ndarray,
+    initial: np.ndarray,
+    labels: list[str],
+    distance: np.ndarray,
+    distance_logprob: np.ndarray | None = None,
 ) -> Figure:
     """Each task's accuracy across stages; dashed before it is trained, a star where it is;
-    beside it `distance` (results.json `forgetting_by_distance`), when the run is complete."""
+    beside it `distance` (results.json `forgetting_by_distance`), when the run is complete,
+    and for causal LMs the same drop in the gold label's log-likelihood
+    (`forgetting_by_distance_logprob`)."""
     n, T = R.shape
     M = np.vstack([initial[None, :], R]) if initial.size else R
     x0 = -1 if initial.size else 0
     xs = np.arange(x0, n)
-    fig = MplFigure(figsize=(11.5 if distance.size else 7.0, 3.6), layout="constrained")
-    ax = fig.add_subplot(1, 2 if distance.size else 1, 1)
+    with_lp = distance_logprob is not None and distance_logprob.size > 0
+    panels = 1 + bool(distance.size) + with_lp
+    fig = MplFigure(figsize=(7.0 + 4.5 * (panels - 1), 3.6), layout="constrained")
+    ax = fig.add_subplot(1, panels, 1)
     colors = task_colors(T)
     for j in range(T):
         col = M[:, j]
@@ -139,21 +147,31 @@ def forgetting_curves(
         title="task",
         title_fontsize=8,
     )
-    if distance.size:
-        ax2 = fig.add_subplot(1, 2, 2)
-        ax2.bar(np.arange(1, distance.size + 1), distance, color="#c0504d")
+    bars = [(distance, "mean drop R[j][j] - R[j+d][j]", "forgetting by distance", "#c0504d")]
+    if with_lp:
+        bars.append(
+            (
+                distance_logprob,
+                "mean drop of log p(gold label), nats",
+                "on log-likelihood",
+                "#8064a2",
+            )
+        )
+    for k, (values, ylabel, title, color) in enumerate(bars if distance.size else []):
+        ax2 = fig.add_subplot(1, panels, 2 + k)
+        ax2.bar(np.arange(1, values.size + 1), values, color=color)
         ax2.set_xlabel("stages since the task was learned")
-        ax2.set_ylabel("mean drop R[j][j] - R[j+d][j]")
-        ax2.set_xticks(np.arange(1, distance.size + 1))
+        ax2.set_ylabel(ylabel)
+        ax2.set_xticks(np.arange(1, values.size + 1))
         ax2.axhline(0, color="black", linewidth=0.8)
         ax2.grid(alpha=0.3, axis="y")
-        ax2.set_title("forgetting by distance", fontsize=10)
+        ax2.set_title(title, fontsize=10)
     return render_figure(
         fig,
         "forgetting_curves",
         "Left: accuracy of each task after every stage (dashed: before the task is trained; star: "
         "just after). Right: accuracy lost on a task d stages after it was learned, averaged "
-        "over tasks.",
+        "over tasks" + (" (and, last, the gold label's log-likelihood lost)." if with_lp else "."),
     )
 
 

@@ -359,15 +359,16 @@ def run_page(run: RunData, slug: str = "") -> Page:
     res = run.results
     sections = [accuracy_section(run, labels)]
     if len(run.R):
+        by_logprob = res.get("forgetting_by_distance_logprob") or []
         blocks: list = [
             figures_run.forgetting_curves(
                 run.R,
                 run.initial,
                 labels,
                 np.array(res.get("forgetting_by_distance") or [], dtype=float),
+                np.array(by_logprob, dtype=float),
             )
         ]
-        by_logprob = res.get("forgetting_by_distance_logprob") or []
         if by_logprob:
             blocks.append(
                 Table(
