@@ -8,8 +8,8 @@ same tokenization (truncation at train.max_length, dynamic padding), same batche
 then sorted by length inside mega-batches of 50 batches, as forgetlab's group_by_length), one
 linear head block per task, mean pooling, AdamW (fresh per stage) with linear warmup and decay,
 gradient clipping, and the same evaluation: every task's test split before training and after
-each stage, over the classes seen so far plus the task's own. Nothing else: no strategy hooks,
-no progress bars, no result files, no checkpoints.
+each stage, over the classes of tasks 0..max(stage, task), as forgetlab does. Nothing else:
+no strategy hooks, no progress bars, no result files, no checkpoints.
 """
 
 from __future__ import annotations

@@ -146,3 +146,13 @@ def loop(spec, strategies=None, observers=()):
         device=torch.device("cpu"),
     )
     return learner, stream, strategies, stages
+
+
+def assert_whole_counts(results) -> None:
+    """Every accuracy in R (and before training) is correct / total over the task's test
+    examples: a whole number of hits (catches a wrong denominator or a mixed-up matrix)."""
+    rows = [results.initial_accuracy, *results.accuracy_matrix]
+    assert len(results.accuracy_matrix) == len(results.tasks)
+    for row in rows:
+        for a, n in zip(row, results.test_counts):
+            assert abs(a * n - round(a * n)) < 1e-6, (a, n)

@@ -17,12 +17,29 @@ from forgetlab.train.loop import NonFiniteLossError
 from tests.conftest import tiny_wordnet
 
 
+def test_the_rss_peak_can_be_reset():
+    # Without a reset every stage's "peak" is the process's peak so far: a flat curve would
+    # then prove nothing. Fail (not skip) where /proc/self/clear_refs cannot be written.
+    import numpy as np
+
+    from forgetlab.runs.memory import peaks, reset_peaks
+
+    big = np.ones(256 * 2**20 // 8)  # touch 256 MiB, then free it
+    big[::512] += 1
+    del big
+    before = peaks()["peak_rss_mb"]
+    assert reset_peaks(), "cannot reset the RSS peak (/proc/self/clear_refs is not writable)"
+    assert peaks()["peak_rss_mb"] < before - 128  # the freed 256 MiB left the peak
+
+
 def test_memory_does_not_grow_over_a_20_task_stream(tmp_path: Path):
     d = tiny_wordnet(n_tasks=20, classes_per_task=2, train_per_class=8, test_per_class=4)
     d["train"].update({"epochs": 1, "batch_size": 8})
     res = experiment.run(spec_from_dict(d), out=tmp_path / "long")
     peaks = [s.peak_rss_mb for s in res.results.stages]
     assert len(peaks) == 20 and all(p is not None and p > 0 for p in peaks)
+    resets = [s.model_dump()["rss_reset"] for s in res.results.stages]
+    assert all(resets), "the per-stage RSS peak was not reset: these peaks are process-wide"
     early, late = max(peaks[1:5]), max(peaks[-5:])
     assert late <= early + 64, f"peak RSS grew from {early:.0f} MB to {late:.0f} MB"
 

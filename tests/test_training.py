@@ -12,7 +12,7 @@ from forgetlab.models import build_learner
 from forgetlab.runs.checkpoint import load_trainable
 from forgetlab.spec import spec_from_dict
 from forgetlab.streams import build_stream
-from tests.conftest import tiny_wordnet
+from tests.conftest import assert_whole_counts, tiny_wordnet
 
 
 def test_same_seed_gives_identical_matrices(tmp_path: Path):
@@ -69,7 +69,8 @@ def test_llama_runs_text_to_text(tmp_path: Path, toy_files):
         }
     )
     res = forgetlab.run(spec, out=tmp_path / "llama")
-    assert res.accuracy_matrix.shape == (2, 2)
+    assert res.results.model.mode == "text_to_text"
+    assert_whole_counts(res.results)
 
 
 def test_checkpoint_loads_back_to_the_same_predictions(tmp_path: Path):

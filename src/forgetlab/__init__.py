@@ -30,10 +30,21 @@ def __getattr__(name: str) -> Any:
 
 
 def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None):
-    """Run an experiment; see `forgetlab.experiment.run`."""
+    """Run an experiment; see `forgetlab.experiment.run`. A spec with `seeds` runs once per
+    seed and returns `run_seeds`'s SeedRuns (per-seed runs and the summary)."""
+    if getattr(spec, "seeds", None):
+        return run_seeds(spec, out=out, progress=progress, report=report is not False)
     from forgetlab.experiment import run as _run
 
     return _run(spec, out=out, overwrite=overwrite, progress=progress, report=report)
+
+
+def run_seeds(spec, seeds=None, out=None, workers: int = 1, progress: bool = False, report=True):
+    """One run per seed (default: spec.seeds) plus the mean and 95% interval of every metric;
+    see `forgetlab.seeds.run_seeds`."""
+    from forgetlab.seeds import run_seeds as _run_seeds
+
+    return _run_seeds(spec, seeds=seeds, out=out, workers=workers, progress=progress, report=report)
 
 
 def resume(run_dir, progress: bool = False, report=None):
@@ -67,5 +78,6 @@ __all__ = [
     "pretrain",
     "resume",
     "run",
+    "run_seeds",
     "__version__",
 ]

@@ -19,15 +19,16 @@ from pathlib import Path
 import numpy as np
 
 from forgetlab.errors import Interrupted, RunDirError
+from forgetlab.metrics import MetricInputs, evaluate_metrics
+from forgetlab.metrics.baselines import NEAR_CHANCE, chance_matrix, majority_accuracy
 from forgetlab.metrics.distance import forgetting_by_distance
-from forgetlab.metrics.registry import compute_all
 from forgetlab.models import build_learner
 from forgetlab.models.zoo import provenance
 from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
 from forgetlab.runs import resume as resume_state
 from forgetlab.runs.provenance import git_info, versions
-from forgetlab.runs.schema import ModelInfo, ResultsFile, StageRecord
+from forgetlab.runs.schema import Baselines, ModelInfo, ResultsFile, StageRecord
 from forgetlab.runs.scores import nan_to_none, score_rows
 from forgetlab.runs.store import NullStore, RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
@@ -139,6 +140,13 @@ class Session:
         self.total_params = sum(p.numel() for p in self.learner.parameters())
         self.provenance = {"versions": versions(), "git": git_info()}  # once per run
         self.task_hashes = {t.name: t.data_hash() for t in self.stream.tasks}
+        chance = chance_matrix(self.stream)
+        self.baselines = Baselines(
+            chance=chance[1:],
+            initial_chance=chance[0],
+            majority=majority_accuracy(self.stream),
+            near_chance_threshold=NEAR_CHANCE,
+        )
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.history = History()
         self.results_so_far: list[StageResult] = []  # trained stages, in order
@@ -268,12 +276,6 @@ class Session:
         return self.earlier_wall_s + time.perf_counter() - self.t_start
 
     # -- results.json ---------------------------------------------------------------------
-    def _metric_inputs(self) -> dict:
-        inputs: dict = {}
-        for obs in self.observers:
-            inputs.update(obs.metric_inputs(self.history))
-        return inputs
-
     def _stage_record(self, result: StageResult) -> StageRecord:
         s = result.stats
         return StageRecord(
@@ -298,8 +300,22 @@ class Session:
         stages = [self._stage_record(r) for r in self.results_so_far]
         trainable = sum(p.numel() for p in learner.trainable_parameters())
         sections: dict = {}
+        inputs: dict = {}
         for obs in self.observers:
             sections.update(obs.results(history) or {})
+            inputs.update(obs.metric_inputs(history) or {})
+        values, notes = {}, {}
+        if complete:
+            values, notes = evaluate_metrics(
+                R,
+                b,
+                MetricInputs(
+                    mode=learner.mode,
+                    chance=self.baselines.chance,
+                    majority=self.baselines.majority,
+                    **inputs,
+                ),
+            )
         return ResultsFile(
             status=status,
             name=self.spec.name,
@@ -307,6 +323,7 @@ class Session:
             device=str(self.device),
             scenario=stream.scenario,
             stream=stream.name,
+            stream_info=_json_safe(stream.info),
             tasks=stream.task_names,
             classes=list(stream.class_names),
             task_hashes=self.task_hashes,
@@ -325,7 +342,9 @@ class Session:
             initial_accuracy=b,
             accuracy_matrix=R,
             test_counts=[len(t.test) for t in stream.tasks],
-            metrics=nan_to_none(compute_all(R, b, self._metric_inputs())) if complete else {},
+            metrics=nan_to_none(values),
+            metric_notes=notes,
+            baselines=self.baselines,
             forgetting_by_distance=[float(x) for x in forgetting_by_distance(R)]
             if complete
             else [],
@@ -375,6 +394,14 @@ def _first_difference(a, b, path: str = "") -> str | None:
                 return d
         return None
     return None if a == b else f"{path or 'spec'}: {a!r} -> {b!r}"
+
+
+def _json_safe(info: dict) -> dict:
+    """The JSON-able part of a stream's info (plain values, lists and tables)."""
+    try:
+        return json.loads(json.dumps(info))
+    except (TypeError, ValueError):
+        return {k: v for k, v in info.items() if isinstance(v, (str, int, float, list, dict))}
 
 
 def _strategy_cost(strategies, results: list[StageResult]) -> dict[str, dict[str, float]]:

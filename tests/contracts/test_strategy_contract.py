@@ -18,7 +18,7 @@ from forgetlab.errors import ForgetlabError
 from forgetlab.spec import spec_from_dict
 from forgetlab.strategies import strategies
 from forgetlab.validate import validate
-from tests.conftest import killed_after_stage_0, loop
+from tests.conftest import assert_whole_counts, killed_after_stage_0, loop
 
 
 def requiring(what: str, value: str) -> set[str]:
@@ -73,7 +73,9 @@ def test_strategy_contract(kind: str, toy_files, tmp_path: Path):
     strategy.penalty = spy  # type: ignore[method-assign]
     results = list(stages)
     assert [r.stage for r in results] == [-1, 0, 1]
-    assert all(math.isfinite(p) and p >= 0 for p in penalties)
+    assert all(math.isfinite(p) for p in penalties)
+    if penalties:  # a penalty that is always 0 (e.g. anchors aliasing the live weights) fails
+        assert max(penalties) > 0
     assert all(r.stats.trained for r in results[1:]), "something trains at every stage"
 
     a = forgetlab.run(spec, out=tmp_path / "a")
@@ -101,7 +103,7 @@ def test_strategy_on_the_other_mode(kind: str, toy_files, tmp_path: Path):
             validate(spec)
         return
     res = forgetlab.run(spec, out=tmp_path / "lm")
-    assert res.accuracy_matrix.shape == (2, 2)
+    assert_whole_counts(res.results)
 
 
 def test_strategies_compose_in_order(toy_files, tmp_path: Path):
@@ -146,4 +148,4 @@ def test_strategies_with_methods(kind: str, method: str, toy_files, tmp_path: Pa
     )
     res = forgetlab.run(spec, out=tmp_path / f"{kind}-{method}")
     assert res.results.method == method and res.results.model.trainable_fraction < 0.5
-    assert res.accuracy_matrix.shape == (2, 2)
+    assert_whole_counts(res.results)

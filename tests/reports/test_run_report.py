@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from markupsafe import escape as html_escape
 from matplotlib.figure import Figure as MplFigure
 
 from forgetlab.errors import RunDirError
@@ -56,8 +57,10 @@ def test_tiny_run_report_has_every_figure_embedded_and_as_png(tiny_run: Path):
         assert png.startswith(PNG)
         assert (tiny_run / "figures" / f"{fig_id[4:]}.png").read_bytes() == png
     res = json.loads((tiny_run / "results.json").read_text())
-    for value in res["metrics"].values():  # the metrics table shows every figure, 3 decimals
-        assert f">{value:.3f}<" in html
+    for name, value in res["metrics"].items():  # the metrics table: every figure, 3 decimals
+        assert f">{'n/a' if value is None else f'{value:.3f}'}<" in html
+        if name in res["metric_notes"]:  # e.g. fwt of a classifier: null, with the reason
+            assert str(html_escape(res["metric_notes"][name])) in html
     # self-contained: no scripts, no external resources
     assert "<script" not in html and not re.search(r'(src|href)="(https?:)?//', html)
 

@@ -6,16 +6,28 @@ from pathlib import Path
 
 import pytest
 
+from forgetlab.spec import read_toml
 from forgetlab.sweeps import load_sweep_spec, plan_sweep
 
-SWEEPS = sorted((Path(__file__).parents[2] / "experiments" / "sweeps").glob("*.toml"))
+EXPERIMENTS = Path(__file__).parents[2] / "experiments"
+SWEEPS = sorted(
+    [
+        *(EXPERIMENTS / "sweeps").glob("*.toml"),
+        *(p for p in (EXPERIMENTS / "papers").glob("*.toml") if "base" in read_toml(p)),
+    ]
+)
 CELLS = {
-    "duplication_seeds": 9,
+    "duplication_seeds": 36,
     "long_tail": 9,
     "task_order": 8,
     "lora_rank": 9,
     "ewc_lambda": 12,
     "mas_lambda": 12,
+    "learn_or_recall": 6,
+    "can_bert_overlap": 6,
+    "cl_ordering": 12,
+    "lora_learns_less": 12,
+    "all_cil": 18,
 }
 
 
@@ -37,6 +49,10 @@ def test_example_sweep_validates(path: Path):
                 if isinstance(node, tuple) and not part.isdigit():
                     (node,) = node  # a single [strategy] table, addressed without its index
                 node = node[int(part)] if part.isdigit() else getattr(node, part)
-            assert node == value
+            if isinstance(value, dict):  # a whole section (a strategy, a method): its fields
+                node = node[0] if isinstance(node, tuple) else node
+                assert {k: getattr(node, k) for k in value} == value
+            else:
+                assert node == value
     if spec.orders is not None:
         assert {e.transform[-1].kind for e in plan.specs.values()} == {"order"}

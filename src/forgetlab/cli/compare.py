@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from forgetlab.errors import RunDirError
@@ -19,7 +20,7 @@ def compare_cmd(
     out: Path = typer.Option(None, "--out", help="also write an HTML page with the matrices"),
 ) -> None:
     """Print the runs' metrics side by side with their differences from the first run."""
-    from forgetlab.reports.compare import compare_metrics, write_compare_report
+    from forgetlab.reports.compare import compare_metrics, metric_notes, write_compare_report
     from forgetlab.reports.run_data import load_run
 
     if len(runs) < 2:
@@ -42,5 +43,7 @@ def compare_cmd(
     console.print(shown)
     for k, (label, path) in enumerate(zip(table.columns[:n], runs), start=1):
         console.print(f"  run {k}: {label}  [dim]{path}[/dim]")
+    for label, name, note in metric_notes(loaded):
+        console.print(f"  note ({label}) {name}: {escape(note)}")
     if out is not None:
         typer.echo(f"report: {write_compare_report(loaded, out)}")

@@ -12,7 +12,8 @@ from forgetlab.spec import load_spec
 
 EPILOG = (
     "Examples:  forgetlab run  |  forgetlab run exp.toml --set train.lr=3e-5 --set seed=1 "
-    "--out runs/lr3e-5  |  forgetlab run --resume runs/lr3e-5"
+    "--out runs/lr3e-5  |  forgetlab run --resume runs/lr3e-5  |  "
+    "forgetlab run exp.toml --seeds 3 --out runs/exp-3seeds"
 )
 
 
@@ -25,6 +26,10 @@ def run_cmd(
     resume_dir: Path = typer.Option(
         None, "--resume", help="go on with a killed run in DIR from its last finished stage"
     ),
+    seeds: int = typer.Option(
+        None, "--seeds", min=1, help="run N seeds (seed .. seed+N-1) and summarise them"
+    ),
+    workers: int = typer.Option(1, "--workers", min=1, help="with seeds: runs at once"),
 ) -> None:
     """Train through a stream of tasks and write the accuracy matrix and metrics."""
     from forgetlab.experiment import resume, run
@@ -36,8 +41,23 @@ def run_cmd(
                 "and --overwrite"
             )
         result = resume(resume_dir, progress=not quiet)
-    else:
-        resolved = load_spec(spec, set_)
-        result = run(resolved, out=out, overwrite=overwrite, progress=not quiet, spec_path=spec)
+        if result.results is not None:  # the main process of a distributed run prints
+            show_results(result.results, result.run_dir)
+        return
+    resolved = load_spec(spec, set_)
+    if seeds is not None or resolved.seeds:
+        from forgetlab.cli.show import show_seeds
+        from forgetlab.seeds import run_seeds, seeds_of
+
+        if overwrite:
+            raise SpecError("--overwrite does not apply to seeds: the same --out resumes them")
+        runs = run_seeds(
+            resolved, seeds_of(resolved, seeds), out=out, workers=workers, progress=not quiet
+        )
+        show_seeds(runs.summary, runs.dir)
+        if len(runs.summary.get("seeds", [])) < len(runs.seeds):
+            raise SystemExit(1)  # failed seeds are in DIR/cells.json and DIR/logs/
+        return
+    result = run(resolved, out=out, overwrite=overwrite, progress=not quiet, spec_path=spec)
     if result.results is not None:  # the main process of a distributed run prints
         show_results(result.results, result.run_dir)

@@ -22,6 +22,8 @@ class TaskScore:
     correct: int
     total: int
     groups: dict[str, tuple[int, int]] = field(default_factory=dict)  # group -> (correct, total)
+    # text-to-text: mean log-probability of the gold label (summed over its tokens)
+    label_logprob: float | None = None
 
     @property
     def accuracy(self) -> float:
@@ -48,18 +50,28 @@ def evaluate(
     batch, predicted)` gets each batch's predicted class ids (e.g. `Prober.on_predicted`:
     per-example hits for paired tests)."""
     predictor = cache if cache is not None and on_hidden is None else learner
+    with_logprob = learner.mode == "text_to_text"  # scores are log-likelihoods
     was_training = learner.training
     learner.eval()
     scores = []
     for j, task in enumerate(stream.tasks):
         candidates = stream.candidates(stage, j)
+        position = {c: k for k, c in enumerate(candidates)}
         groups = {ex.uid: ex.group for ex in task.test if ex.group}
         group_counts: dict[str, list[int]] = {}
         correct = 0
+        logprob = 0.0
         for items in eval_batches(encode(list(task.test)), batch_size):
             batch = learner.collate(items).to(learner.device)
             with capture_hidden(learner.backbone) if on_hidden else nullcontext([]) as hidden:
-                predicted = predictor.predict(batch, candidates)
+                if with_logprob:
+                    s = learner.scores(batch, candidates)  # (B, K) label log-likelihoods
+                    best = s.argmax(dim=1)
+                    predicted = torch.tensor(candidates, device=best.device)[best]
+                    gold = torch.tensor([position[int(y)] for y in batch.labels], device=s.device)
+                    logprob += float(s.gather(1, gold[:, None]).sum())
+                else:
+                    predicted = predictor.predict(batch, candidates)
             if on_hidden is not None and hidden:
                 on_hidden(j, batch, hidden[-1])
             if on_predicted is not None:
@@ -75,6 +87,7 @@ def evaluate(
             if on_batch is not None:
                 on_batch()
         counts = {g: (c[0], c[1]) for g, c in sorted(group_counts.items())}
-        scores.append(TaskScore(j, correct, len(task.test), counts))
+        mean_lp = logprob / len(task.test) if with_logprob else None
+        scores.append(TaskScore(j, correct, len(task.test), counts, mean_lp))
     learner.train(was_training)
     return scores

@@ -24,6 +24,9 @@ from forgetlab.observers import knowledge as _knowledge  # noqa: E402,F401  isor
 from forgetlab.observers import probing as _probing  # noqa: E402,F401  isort: skip
 from forgetlab.observers import membership as _membership  # noqa: E402,F401  isort: skip
 from forgetlab.observers import general as _general  # noqa: E402,F401  isort: skip
+from forgetlab.observers import probe_transfer as _probe_transfer  # noqa: E402,F401  isort: skip
+from forgetlab.observers import recovery as _recovery  # noqa: E402,F401  isort: skip
+from forgetlab.observers import conflict as _conflict  # noqa: E402,F401  isort: skip
 from forgetlab.observers import checkpoint as _checkpoint  # noqa: E402,F401  isort: skip
 from forgetlab.observers import tracking as _tracking  # noqa: E402,F401  isort: skip
 from forgetlab.observers import memory as _memory  # noqa: E402,F401  isort: skip

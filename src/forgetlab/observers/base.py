@@ -12,7 +12,8 @@ each returns a JSON-able record that the run stores with the stage:
                                          become fields of that stage's record in results.json
     results(history) -> dict | None      at the end (and after every stage, for the partial
                                          results.json): top-level sections of results.json
-    metric_inputs(history) -> dict       named series for registered metrics (general_ppl)
+    metric_inputs(history) -> dict       named inputs of registered metrics (e.g. probe_ahead,
+                                         recovered, general_ppl; see `forgetlab.metrics`)
     state_dict() / load_state_dict(d)    what a resumed run needs (JSON + tensors, no pickle)
     close(results, failed)               release files, trackers (after the last stage)
 
@@ -142,8 +143,9 @@ class Observer:
         return None
 
     def metric_inputs(self, history: History) -> dict:
-        """Named series the registered metrics may read besides R and b (e.g. general_ppl:
-        before training, then after each stage); see `forgetlab.metrics.registry`."""
+        """Named inputs the registered metrics may read besides R and b (e.g. `probe_ahead`,
+        `recovered`, or `general_ppl`: before training, then after each stage), from the
+        records so far; see `forgetlab.metrics.registry`."""
         return {}
 
     def score_rows(self, history: History) -> list[tuple]:

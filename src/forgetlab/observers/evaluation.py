@@ -1,7 +1,8 @@
 """`evaluate`: accuracy on every task's test split before training and after every stage.
 
 Its records are the rows of the accuracy matrix R (`accuracy`), the accuracy per test-example
-group (`group_accuracy`, e.g. head/torso/tail) and the seconds it took (`eval_s`). Test
+group (`group_accuracy`, e.g. head/torso/tail), for text-to-text learners the gold label's
+mean log-likelihood (`label_logprob`), and the seconds it took (`eval_s`). Test
 features of a frozen backbone are reused across stages (`FrozenFeatureCache`); observers that
 want the evaluation forward's hidden states (probing) get them through `on_hidden`.
 
@@ -119,8 +120,12 @@ class Evaluation(Observer):
         if progress:
             progress.remove_task(bar)
         names = stream.task_names
+        logprob = {}
+        if scores and scores[0].label_logprob is not None:
+            logprob = {"label_logprob": [s.label_logprob for s in scores]}
         return {
             "accuracy": [s.accuracy for s in scores],
+            **logprob,
             "group_accuracy": {
                 names[s.task]: {g: c / n for g, (c, n) in s.groups.items()}
                 for s in scores
@@ -159,6 +164,18 @@ class Evaluation(Observer):
         return self._score(view)
 
     def results(self, history: History) -> dict:
-        """`score_metric`: what the accuracy matrix R holds."""
+        """`score_metric`: what the accuracy matrix R holds. Text-to-text learners: also the
+        matrix of the gold label's mean log-likelihood and the forgetting by distance measured
+        on it (a drop in log-likelihood, not in top-1)."""
         generative = self.learner.stream.generative
-        return {"score_metric": self.spec.generation.metric if generative else "accuracy"}
+        out: dict = {"score_metric": self.spec.generation.metric if generative else "accuracy"}
+        L = history.column("label_logprob")
+        if not L or any(row is None for row in L):
+            return out
+        out["label_logprob_matrix"] = L
+        out["initial_label_logprob"] = history.merged(-1).get("label_logprob")
+        if len(L) == len(L[0]):
+            from forgetlab.metrics.distance import forgetting_by_distance
+
+            out["forgetting_by_distance_logprob"] = [float(x) for x in forgetting_by_distance(L)]
+        return out

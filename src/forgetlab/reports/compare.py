@@ -58,6 +58,15 @@ def compare_metrics(runs: list[RunData]) -> pd.DataFrame:
     return table
 
 
+def metric_notes(runs: list[RunData]) -> list[tuple[str, str, str]]:
+    """(run label, metric, note) for every noted metric (null or uninformative) of every run."""
+    return [
+        (label, name, note)
+        for label, run in zip(unique_labels(runs), runs)
+        for name, note in (run.results.get("metric_notes") or {}).items()
+    ]
+
+
 def spec_differences(runs: list[RunData]) -> pd.DataFrame:
     """Spec fields (dotted) whose values differ between the runs; one column per run."""
     flat = [flatten(r.spec) for r in runs]
@@ -134,13 +143,15 @@ def compare_page(runs: list[RunData]) -> Page:
         for name, row in table.iterrows()
     ]
     metrics = Table(["metric", *table.columns], rows, "Δ: the run minus the first run")
+    notes = metric_notes(runs)
+    note_table = Table(["run", "metric", "note"], [list(n) for n in notes], "metric notes")
     diff = spec_differences(runs)
     spec_rows = [
         [k, *("(unset)" if v is None else str(v) for v in row)] for k, row in diff.iterrows()
     ]
     spec_table = Table(["spec field", *diff.columns], spec_rows, "fields that differ")
     sections = [
-        Section("metrics", "Metrics", [metrics]),
+        Section("metrics", "Metrics", [metrics, *([note_table] if notes else [])]),
         Section(
             "matrices", "Accuracy matrices", [matrices_figure(runs), seen_accuracy_figure(runs)]
         ),

@@ -29,8 +29,10 @@ def annotate_matrix(
     vmax: float = 1.0,
     cmap: str = CMAP,
     diagonal_offset: int | None = None,
+    marks: list[list[str]] | None = None,
 ) -> Any:
-    """Draw M as a heatmap with each value written in its cell; NaN cells stay blank."""
+    """Draw M as a heatmap with each value written in its cell (followed by its mark, e.g.
+    "*" at chance, when `marks` is given); NaN cells stay blank."""
     colormap = colormaps[cmap].with_extremes(bad="#eeeeee")  # NaN (not recorded): light grey
     image = ax.imshow(np.ma.masked_invalid(M), cmap=colormap, vmin=vmin, vmax=vmax, aspect="auto")
     rgba = image.cmap(image.norm(np.nan_to_num(M, nan=vmin)))
@@ -43,7 +45,7 @@ def annotate_matrix(
         ax.text(
             j,
             i,
-            f"{v:.2f}",
+            f"{v:.2f}{marks[i][j] if marks is not None else ''}",
             ha="center",
             va="center",
             fontsize=7 if small else 9,
@@ -69,8 +71,11 @@ def matrix_rows(n_stages: int, labels: list[str], with_initial: bool) -> list[st
     return (["initial"] if with_initial else []) + rows
 
 
-def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> Figure:
-    """R with the accuracy before training as its first row; the learned diagonal in bold."""
+def accuracy_heatmap(
+    R: np.ndarray, initial: np.ndarray, labels: list[str], marks: list[list[str]] | None = None
+) -> Figure:
+    """R with the accuracy before training as its first row; the learned diagonal in bold;
+    `marks` (rows of the drawn matrix) after each value, e.g. "*" at or below chance."""
     M = np.vstack([initial[None, :], R]) if initial.size else R
     T = M.shape[1]
     fig = MplFigure(figsize=(max(4.8, 0.9 * T + 2.2), max(2.6, 0.45 * M.shape[0] + 1.2)))
@@ -82,6 +87,7 @@ def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> F
         labels,
         "accuracy R[i][j]",
         diagonal_offset=1 if initial.size else 0,
+        marks=marks,
     )
     if initial.size:
         ax.axhline(0.5, color="white", linewidth=3)
@@ -90,21 +96,35 @@ def accuracy_heatmap(R: np.ndarray, initial: np.ndarray, labels: list[str]) -> F
         fig,
         "accuracy_matrix",
         "Accuracy on each task (columns) after training each stage (rows); the first row is the "
-        "model before any training, the diagonal (bold) is each task just after it was learned.",
+        "model before any training, the diagonal (bold) is each task just after it was learned."
+        + (
+            " * marks a cell at or below chance among its candidates, ° one at or below the "
+            "task's majority-class accuracy."
+            if marks is not None
+            else ""
+        ),
     )
 
 
 def forgetting_curves(
-    R: np.ndarray, initial: np.ndarray, labels: list[str], distance: np.ndarray
+    R: np.ndarray,
+    initial: np.ndarray,
+    labels: list[str],
+    distance: np.ndarray,
+    distance_logprob: np.ndarray | None = None,
 ) -> Figure:
     """Each task's accuracy across stages; dashed before it is trained, a star where it is;
-    beside it `distance` (results.json `forgetting_by_distance`), when the run is complete."""
+    beside it `distance` (results.json `forgetting_by_distance`), when the run is complete,
+    and for causal LMs the same drop in the gold label's log-likelihood
+    (`forgetting_by_distance_logprob`)."""
     n, T = R.shape
     M = np.vstack([initial[None, :], R]) if initial.size else R
     x0 = -1 if initial.size else 0
     xs = np.arange(x0, n)
-    fig = MplFigure(figsize=(11.5 if distance.size else 7.0, 3.6), layout="constrained")
-    ax = fig.add_subplot(1, 2 if distance.size else 1, 1)
+    with_lp = distance_logprob is not None and distance_logprob.size > 0
+    panels = 1 + bool(distance.size) + with_lp
+    fig = MplFigure(figsize=(7.0 + 4.5 * (panels - 1), 3.6), layout="constrained")
+    ax = fig.add_subplot(1, panels, 1)
     colors = task_colors(T)
     for j in range(T):
         col = M[:, j]
@@ -127,21 +147,31 @@ def forgetting_curves(
         title="task",
         title_fontsize=8,
     )
-    if distance.size:
-        ax2 = fig.add_subplot(1, 2, 2)
-        ax2.bar(np.arange(1, distance.size + 1), distance, color="#c0504d")
+    bars = [(distance, "mean drop R[j][j] - R[j+d][j]", "forgetting by distance", "#c0504d")]
+    if with_lp:
+        bars.append(
+            (
+                distance_logprob,
+                "mean drop of log p(gold label), nats",
+                "on log-likelihood",
+                "#8064a2",
+            )
+        )
+    for k, (values, ylabel, title, color) in enumerate(bars if distance.size else []):
+        ax2 = fig.add_subplot(1, panels, 2 + k)
+        ax2.bar(np.arange(1, values.size + 1), values, color=color)
         ax2.set_xlabel("stages since the task was learned")
-        ax2.set_ylabel("mean drop R[j][j] - R[j+d][j]")
-        ax2.set_xticks(np.arange(1, distance.size + 1))
+        ax2.set_ylabel(ylabel)
+        ax2.set_xticks(np.arange(1, values.size + 1))
         ax2.axhline(0, color="black", linewidth=0.8)
         ax2.grid(alpha=0.3, axis="y")
-        ax2.set_title("forgetting by distance", fontsize=10)
+        ax2.set_title(title, fontsize=10)
     return render_figure(
         fig,
         "forgetting_curves",
         "Left: accuracy of each task after every stage (dashed: before the task is trained; star: "
         "just after). Right: accuracy lost on a task d stages after it was learned, averaged "
-        "over tasks.",
+        "over tasks" + (" (and, last, the gold label's log-likelihood lost)." if with_lp else "."),
     )
 
 

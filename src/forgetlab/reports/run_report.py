@@ -4,7 +4,8 @@ path = write_run_report(Path("runs/quickstart/20261121-101010"))   # DIR/report.
 page = run_page(load_run(run_dir))                                  # the Page, for tests
 
 Sections (anchors): accuracy, forgetting, groups (when results have `group_accuracy`),
-probing (when they have `probing`), general (when they have `general`), cost, summary.
+probing (when they have `probing`), recovery (with `recovery`), general (when they have
+`general`), cost, summary.
 Figures are also written as DIR/figures/<name>.png.
 """
 
@@ -66,21 +67,56 @@ def summary_section(run: RunData) -> Section:
 def tasks_table(run: RunData, labels: list[str]) -> Table:
     counts = run.results.get("test_counts") or []
     hashes = run.results.get("task_hashes") or {}
+    base = run.results.get("baselines") or {}
+    chance = (base.get("chance") or [[]])[-1]
+    majority = base.get("majority") or []
+
+    def at(values: list, j: int) -> str:
+        return fmt(values[j]) if j < len(values) else "n/a"
+
     rows = [
-        [labels[j], t, fmt(counts[j]) if j < len(counts) else "n/a", hashes.get(t, "")]
+        [labels[j], t, at(counts, j), at(chance, j), at(majority, j), hashes.get(t, "")]
         for j, t in enumerate(run.tasks)
     ]
-    return Table(["task", "name", "test examples", "data hash"], rows, "tasks, in stream order")
+    header = ["task", "name", "test examples", "chance (last stage)", "majority class"]
+    return Table([*header, "data hash"], rows, "tasks, in stream order")
+
+
+def matrix_marks(run: RunData) -> list[list[str]] | None:
+    """Marks of the drawn rows (initial, then R): at or below chance / majority."""
+    from forgetlab.metrics.baselines import cell_marks
+
+    base = run.results.get("baselines")
+    if not base:
+        return None
+    rows = [run.initial.tolist(), *run.R.tolist()] if run.initial.size else run.R.tolist()
+    chance = [base["initial_chance"], *base["chance"]] if run.initial.size else base["chance"]
+    return cell_marks(rows, chance, base["majority"])
+
+
+def matrix_table(run: RunData, labels: list[str], marks: list[list[str]] | None) -> Table:
+    """The accuracy matrix as numbers (the heatmap's values, marks included)."""
+    off = 1 if run.initial.size else 0
+    M = np.vstack([run.initial[None, :], run.R]) if off else run.R
+    names = ["initial"] * off + [f"after {labels[i]}" for i in range(len(run.R))]
+    rows = [
+        [names[i]] + [fmt(v) + (marks[i][j] if marks else "") for j, v in enumerate(row)]
+        for i, row in enumerate(M)
+    ]
+    return Table(["after", *labels], rows, "accuracy matrix (rows: initial, then each stage)")
 
 
 def accuracy_section(run: RunData, labels: list[str]) -> Section:
     metrics = run.results.get("metrics") or {}
+    notes = run.results.get("metric_notes") or {}
     table = Table(
-        ["metric", "value", "meaning"],
-        [[k, fmt(v), metric_meaning(k)] for k, v in metrics.items()],
+        ["metric", "value", "meaning", "note"],
+        [[k, fmt(v), metric_meaning(k), notes.get(k, "")] for k, v in metrics.items()],
     )
+    marks = matrix_marks(run)
     blocks: list = [
-        figures_run.accuracy_heatmap(run.R, run.initial, labels),
+        figures_run.accuracy_heatmap(run.R, run.initial, labels, marks),
+        matrix_table(run, labels, marks),
         table,
         tasks_table(run, labels),
     ]
@@ -171,6 +207,26 @@ def probing_section(run: RunData, labels: list[str]) -> Section | None:
             )
         )
         blocks.append(per_task_table(first, labels))
+    transfer = run.results.get("probe_transfer")
+    if transfer:
+        rows = [
+            [labels[j], fmt(a), fmt(z), fmt(g)]
+            for j, (a, z, g) in enumerate(
+                zip(
+                    transfer.get("ahead", []),
+                    transfer.get("baseline", []),
+                    transfer.get("gain", []),
+                )
+            )
+        ]
+        blocks.append(
+            Table(
+                ["task", "P[j-1][j] (before its stage)", "P0[j] (untrained)", "gain"],
+                rows,
+                f"forward transfer read by a linear probe on layer {transfer.get('layer')} "
+                "(mean gain over tasks 1.. = metrics.probe_fwt)",
+            )
+        )
     pooling = probing.get("pooling")
     layers = probing.get("layers")
     k = probing.get("subsamples") or 1
@@ -189,6 +245,72 @@ def probing_section(run: RunData, labels: list[str]) -> Section | None:
 
 def _counts(above: int | None, below: int | None, n: int) -> str:
     return "n/a" if above is None else f"+{above} -{below} of {n}"
+
+
+def conflict_section(run: RunData) -> Section | None:
+    """Facts conflicts: margins of the original facts before and after the last task."""
+    conflict = run.results.get("conflict")
+    if not conflict:
+        return None
+    stages = conflict.get("stages") or []
+    rows = []
+    for task, groups in (conflict.get("by_task") or {}).items():
+        for g, d in groups.items():
+            m, a = d.get("margin") or [], d.get("accuracy_excl_new") or []
+            change = m[1] - m[0] if len(m) == 2 else None
+            rows.append(
+                [task, g, str(d.get("n")), *(fmt(x) for x in m), fmt(change)]
+                + [*(fmt(x) for x in a), fmt(d.get("majority"))]
+            )
+    header = ["task", "group", "n"] + [f"margin after {s}" for s in stages] + ["change"]
+    header += [f"top-1 excl. new after {s}" for s in stages] + ["majority object"]
+    change = conflict.get("margin_change") or {}
+    caption = (
+        f"last task: {conflict.get('last_task')}; margin = log p(original) - best other "
+        "candidate, the new object excluded; mean change: "
+        + ", ".join(f"{g} {fmt(v)}" for g, v in change.items())
+    )
+    return Section("conflict", "Knowledge conflict", [Table(header, rows, caption)])
+
+
+def recovery_section(run: RunData, labels: list[str]) -> Section | None:
+    """Relearning: per measured stage and old task, R, the accuracy after k steps of
+    relearning, the untrained model's after the same k steps, and the savings."""
+    rec = run.results.get("recovery")
+    if not rec:
+        return None
+    T = len(labels)
+    acc = as_matrix(rec.get("accuracy_matrix") or [], T)
+    base = as_matrix(rec.get("baseline_accuracy_matrix") or [], T)
+    P = as_matrix((run.probing or {}).get("accuracy_matrix") or [], T)
+    rows = []
+    for i in range(len(acc)):
+        for j in range(T):
+            if np.isnan(acc[i, j]):
+                continue
+            probe = P[i, j] if i < len(P) else float("nan")
+            rows.append(
+                [
+                    labels[i] if i < T else str(i),
+                    labels[j],
+                    fmt(float(run.R[i, j])) if i < len(run.R) else "n/a",
+                    fmt(float(probe)),
+                    fmt(float(acc[i, j])),
+                    fmt(float(base[i, j])),
+                    fmt(float(acc[i, j] - base[i, j])),
+                ]
+            )
+    header = ["after", "task", "R (expressed)", "probe P (decodable)", "after k steps"]
+    caption = (
+        f"relearning each old task for {rec.get('steps')} steps on "
+        f"{rec.get('examples_per_task')} of its training examples; savings = recovered minus "
+        "the untrained model after the same steps"
+    )
+    return Section(
+        "recovery",
+        "Recovery: expressed, decodable, relearnable",
+        [Table([*header, "untrained + k steps", "savings"], rows, caption)],
+    )
 
 
 def _ci(interval) -> str:
@@ -334,26 +456,38 @@ def run_page(run: RunData, slug: str = "") -> Page:
     res = run.results
     sections = [accuracy_section(run, labels)]
     if len(run.R):
-        sections.append(
-            Section(
-                "forgetting",
-                "Forgetting curves",
-                [
-                    figures_run.forgetting_curves(
-                        run.R,
-                        run.initial,
-                        labels,
-                        np.array(res.get("forgetting_by_distance") or [], dtype=float),
-                    )
-                ],
+        by_logprob = res.get("forgetting_by_distance_logprob") or []
+        blocks: list = [
+            figures_run.forgetting_curves(
+                run.R,
+                run.initial,
+                labels,
+                np.array(res.get("forgetting_by_distance") or [], dtype=float),
+                np.array(by_logprob, dtype=float),
             )
-        )
-    optional_sections = (
+        ]
+        if by_logprob:
+            blocks.append(
+                Table(
+                    ["distance d", "accuracy drop", "log-likelihood drop"],
+                    [
+                        [str(d + 1), fmt(a), fmt(v)]
+                        for d, (a, v) in enumerate(
+                            zip(res.get("forgetting_by_distance") or [], by_logprob)
+                        )
+                    ],
+                    "mean drop d stages after learning: top-1 accuracy and the gold label's "
+                    "log-likelihood (nats)",
+                )
+            )
+        sections.append(Section("forgetting", "Forgetting curves", blocks))
+    for optional in (
         groups_section(run, labels),
         probing_section(run, labels),
         membership_section(run, labels),
-    )
-    for optional in optional_sections:
+        recovery_section(run, labels),
+        conflict_section(run),
+    ):
         if optional is not None:
             sections.append(optional)
     series = general_series(run)

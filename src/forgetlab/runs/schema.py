@@ -29,8 +29,19 @@ class StageRecord(BaseModel):
     group_accuracy: dict[str, dict[str, float]] = {}
     peak_rss_mb: float | None = None  # resident-set peak during this stage (train + eval)
     peak_cuda_mb: float | None = None  # CUDA allocator peak during this stage
+    rss_reset: bool | None = None  # the RSS peak was reset before the stage (else process-wide)
     exact_match: list[float] | None = None  # eval.exact_match: generation accuracy per task
     observer_s: dict[str, float] = {}  # seconds each observer took after this stage
+
+
+class Baselines(BaseModel):
+    """What each accuracy is compared with: chance among the cell's candidates (1 / k) and
+    the accuracy of always predicting the task's most frequent training class."""
+
+    chance: list[list[float]]  # [stage][task], the rows of accuracy_matrix
+    initial_chance: list[float]  # [task], the row of initial_accuracy
+    majority: list[float]  # [task]
+    near_chance_threshold: float  # forgetting is flagged when the diagonal is this close
 
 
 class ModelInfo(BaseModel):
@@ -67,6 +78,9 @@ class ResultsFile(BaseModel):
     device: str
     scenario: str
     stream: str
+    # what building the stream found or changed: transforms, duplicate texts (files, hf),
+    # step budgets of transformed tasks
+    stream_info: dict = {}
     tasks: list[str]
     classes: list[str]
     task_hashes: dict[str, str]
@@ -80,6 +94,9 @@ class ResultsFile(BaseModel):
     accuracy_matrix: list[list[float]]
     test_counts: list[int]
     metrics: dict[str, float | None]
+    # per metric: why it is null (e.g. fwt for classifiers) or why its value is uninformative
+    metric_notes: dict[str, str] = {}
+    baselines: Baselines | None = None  # chance and majority-class accuracy per task
     # mean drop R[j][j] - R[j+d][j] at distance d = 1..T-1 (how forgetting grows with time)
     forgetting_by_distance: list[float] = []
     stages: list[StageRecord]

@@ -7,8 +7,8 @@ import numpy as np
 from forgetlab.runs.schema import ResultsFile
 
 
-def nan_to_none(d: dict[str, float]) -> dict[str, float | None]:
-    return {k: (None if np.isnan(v) else float(v)) for k, v in d.items()}
+def nan_to_none(d: dict[str, float | None]) -> dict[str, float | None]:
+    return {k: (None if v is None or np.isnan(v) else float(v)) for k, v in d.items()}
 
 
 def score_rows(results: ResultsFile) -> list[tuple]:

@@ -123,6 +123,13 @@ class _Experiment(SpecModel):
         "experiment", description="names the run directory (letters, digits, '-', '_', '.')"
     )
     seed: int = Field(0, ge=0, lt=2**32, description="training seed (model init, shuffling)")
+    seeds: Annotated[list[Annotated[int, Field(ge=0, lt=2**32)]], Field(min_length=1)] | None = (
+        Field(
+            None,
+            description="run once per seed and summarise every metric (mean, 95% interval); "
+            "`forgetlab run --seeds N` is the same as seeds = [seed, ..., seed + N - 1]",
+        )
+    )
     model: ModelSpec = ModelSpec()
     stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
     method: MethodSpec = Field(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import ClassVar
 
 from pydantic import Field, PositiveInt
@@ -201,26 +201,62 @@ def group_records(
 def split_train_test(
     records: list[Record], test_fraction: float, seed: int
 ) -> tuple[list[Record], list[Record]]:
-    """Deterministic stratified split: `test_fraction` of each label goes to test."""
+    """Deterministic stratified split: about `test_fraction` of each (task, label) stratum
+    goes to test, drawn as whole groups of identical texts, so a text never lands on both
+    sides (a group spanning strata counts in the stratum of its first record). Each stratum
+    with more than one group keeps at least one on each side."""
     rng = random.Random(seed)
-    by_label: dict[str, list[int]] = defaultdict(list)
+    groups: dict[str, list[int]] = {}
     for i, r in enumerate(records):
-        by_label[r.label].append(i)
+        groups.setdefault(r.text.strip(), []).append(i)
+    by_stratum: dict[tuple[str, str], list[list[int]]] = defaultdict(list)
+    for idx in groups.values():
+        first = records[idx[0]]
+        by_stratum[(first.task or "", first.label)].append(idx)
     test_idx: set[int] = set()
-    for label in sorted(by_label):
-        idx = by_label[label]
-        n = round(len(idx) * test_fraction)
-        if len(idx) > 1:
-            n = min(max(n, 1), len(idx) - 1)
-        test_idx.update(rng.sample(idx, n))
+    for stratum in sorted(by_stratum):
+        members = by_stratum[stratum]
+        n = sum(len(g) for g in members)
+        target = round(n * test_fraction)
+        if len(members) > 1:
+            target = min(max(target, 1), n - 1)
+        order = list(range(len(members)))
+        rng.shuffle(order)
+        chosen: list[int] = []
+        count = 0
+        for k in order:
+            if count + len(members[k]) <= target:
+                chosen.append(k)
+                count += len(members[k])
+        if not chosen and target >= 1 and len(members) > 1:
+            chosen = [min(order, key=lambda k: len(members[k]))]  # the smallest group
+        for k in chosen:
+            test_idx.update(members[k])
     train = [r for i, r in enumerate(records) if i not in test_idx]
     test = [r for i, r in enumerate(records) if i in test_idx]
     return train, test
 
 
+def duplicate_counts(train: list[Record], test: list[Record]) -> dict[str, int]:
+    """How many records repeat an earlier record's text (train and test together), and how
+    many test records have a text that is also in train (a leak)."""
+    seen: set[str] = set()
+    repeated = 0
+    for r in (*train, *test):
+        key = r.text.strip()
+        repeated += key in seen
+        seen.add(key)
+    train_texts = {r.text.strip() for r in train}
+    return {
+        "repeated_texts": repeated,
+        "test_texts_in_train": sum(r.text.strip() in train_texts for r in test),
+    }
+
+
 def group_by_spec(name: str, spec: GroupingSpec, train: list[Record], test: list[Record]) -> Stream:
-    """`group_records` with the grouping fields of a `files` or `hf` stream spec."""
-    return group_records(
+    """`group_records` with the grouping fields of a `files` or `hf` stream spec; the
+    stream's info records the duplicate texts found (`duplicate_counts`)."""
+    stream = group_records(
         name,
         spec.scenario,
         train,
@@ -235,3 +271,4 @@ def group_by_spec(name: str, spec: GroupingSpec, train: list[Record], test: list
         max_train_per_class=spec.max_train_per_class,
         max_test_per_class=spec.max_test_per_class,
     )
+    return replace(stream, info={**stream.info, "duplicates": duplicate_counts(train, test)})

@@ -98,8 +98,8 @@ class Stream:
         """Class ids that compete for an example of `task` after training stage `stage`.
 
         `stage = -1` is the model before any training. In class-incremental streams a task
-        not yet trained (task > stage) competes over the classes seen so far plus its own,
-        so that the initial accuracy and forward transfer are defined.
+        not yet trained (task > stage) competes over the classes of tasks 0..task: its own
+        and those of every task before it, including tasks stage+1..task-1 not trained yet.
         """
         if self.scenario == "task_incremental":
             return self.tasks[task].classes

@@ -54,7 +54,7 @@ def expand(spec: SweepSpec) -> list[Cell]:
         kinds = [t.get("kind") for t in spec.base.get("transform", []) if isinstance(t, dict)]
         if "order" in kinds:
             raise SpecError("orders: the base already has an `order` transform; keep one of them")
-    seeds = spec.seeds if spec.seeds is not None else [spec.base.get("seed", 0)]
+    seeds = spec.seeds or spec.base.get("seeds") or [spec.base.get("seed", 0)]
     paths = list(spec.axes)
     combos = list(itertools.product(*spec.axes.values(), _orders(spec), seeds))
     width = max(3, len(str(len(combos) - 1)))
@@ -73,6 +73,7 @@ def expand(spec: SweepSpec) -> list[Cell]:
             data["transform"] = [*([transforms] if isinstance(transforms, dict) else transforms)]
             data["transform"].append(order_transform(order))
         data["seed"] = seed
+        data.pop("seeds", None)  # a cell is one seed
         data["name"] = f"{spec.name}-{cell_id}"
         cells.append(Cell(cell_id, dict(zip(paths, values)), seed, order, data))
     return cells

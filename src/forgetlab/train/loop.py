@@ -25,6 +25,7 @@ from transformers import get_linear_schedule_with_warmup
 from forgetlab.errors import ForgetlabError
 from forgetlab.seeding import derived_rng
 from forgetlab.strategies.base import Strategy, TaskContext
+from forgetlab.streams.transforms.base import STEP_BUDGET
 from forgetlab.train.distributed import Dist
 from forgetlab.train.precision import Precision
 
@@ -119,13 +120,16 @@ def train_stage(
     progress=None,
     on_log: Callable[[int, dict], None] | None = None,
     dist: Dist = SINGLE,
+    max_steps: int | None = None,
 ) -> StageStats:
     """Train `ctx.learner` on task `ctx.stage` (in place) and return what it cost.
 
     `ctx.rng` shuffles the task's data; strategy i hooks see a context whose `rng` is its
     own, derived from (seed, stage, i). `on_log(step, values)` gets the mean loss, the lr and
     tokens/s every `train.log_every` optimizer steps. With `dist` (several processes), each
-    computes its share of every batch and the gradients are summed before the step."""
+    computes its share of every batch and the gradients are summed before the step.
+    `max_steps` (default `train.max_steps`): stop after that many optimizer steps (the lr
+    schedule spans them), e.g. a few steps of relearning (`recovery`)."""
     spec, learner = ctx.train, ctx.learner
     bar = progress if progress is not None else _Silent()
     t0 = time.perf_counter()
@@ -147,8 +151,16 @@ def train_stage(
     epochs = 1 if spec.online else spec.epochs  # online: a single pass in data order
     first = epoch_batches()
     total_steps = len(first) * epochs
-    if spec.max_steps is not None:
-        total_steps = min(total_steps, spec.max_steps)
+    budget = ctx.stream.info.get(STEP_BUDGET, {}).get(ctx.task.name)
+    if budget is not None and max_steps is None and spec.max_steps is None and first:
+        # a transform with budget = "steps": as many steps as `epochs` passes over the task
+        # before it changed (fewer passes over a bigger split, more over a smaller one)
+        max_steps = epochs * math.ceil(budget / spec.batch_size)
+        epochs = math.ceil(max_steps / len(first))
+        total_steps = len(first) * epochs
+    max_steps = max_steps if max_steps is not None else spec.max_steps
+    if max_steps is not None:
+        total_steps = min(total_steps, max_steps)
     selected = learner.stage_parameters(ctx.stage)
     lr = spec.lr
     for s, c in pairs:

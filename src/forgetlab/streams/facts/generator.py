@@ -12,7 +12,9 @@ objects of the task are the distractors. Facts get a random frequency rank; with
 exponent `zipf_s` > 0 the fact at 0-based rank r is repeated max(1, round(repetitions *
 (r + 1)^-s)) times in training, else `repetitions` times. With `conflict` > 0, a fraction
 of every task's facts (round(conflict * facts_per_task), chosen by seed) is rewritten: the
-rewrite keeps subject and relation and takes another object of the same pool.
+rewrite keeps subject and relation and takes another object of the same pool. `controls`
+are as many new facts (fresh subjects, the rewritten facts' relations and copies), for a
+same-size control task that conflicts with nothing.
 
 Names and choices come from two generators seeded by `seed`: same seed, same facts.
 """
@@ -56,6 +58,9 @@ class FactSet:
     pools: tuple[dict[str, tuple[str, ...]], ...]  # per task: relation name -> its objects
     facts: tuple[tuple[Fact, ...], ...]  # per task, in rank order
     rewrites: tuple[Rewrite, ...]  # the conflict task's facts (empty without conflict)
+    # the control task's facts: as many new facts (fresh subjects, same relations and copies)
+    # as there are rewrites, unrelated to any earlier fact
+    controls: tuple[Fact, ...] = ()
 
     def rewritten(self, task: int) -> set[str]:
         """Subjects of task `task` whose fact a rewrite changed."""
@@ -118,4 +123,17 @@ def generate_facts(
             for f in rng.sample(facts[k], n_rewrite):
                 others = [o for o in pools[k][f.relation.name] if o != f.object]
                 rewrites.append(Rewrite(f, rng.choice(others)))
-    return FactSet(tuple(domains), tuple(objects), tuple(pools), tuple(facts), tuple(rewrites))
+    controls = tuple(  # drawn last: the facts and rewrites above do not depend on them
+        Fact(
+            r.fact.task,
+            names.new(),
+            r.fact.relation,
+            rng.choice(pools[r.fact.task][r.fact.relation.name]),
+            r.fact.rank,
+            r.fact.copies,
+        )
+        for r in rewrites
+    )
+    return FactSet(
+        tuple(domains), tuple(objects), tuple(pools), tuple(facts), tuple(rewrites), controls
+    )

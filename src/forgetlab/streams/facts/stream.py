@@ -69,6 +69,11 @@ class FactsStreamSpec(SpecModel):
     conflict: float = Field(
         0.0, ge=0, le=1, description="share of every task's facts a last task rewrites"
     )
+    conflict_task: Literal["rewrite", "control"] = Field(
+        "rewrite",
+        description="the last task: rewrite the chosen facts, or (control) learn as many new, "
+        "unrelated facts; the chosen facts are tagged `overwritten` either way",
+    )
     seed: int = Field(0, description="names, objects, frequency ranks and rewrites")
 
     @field_validator("test_template")
@@ -131,19 +136,54 @@ def build_facts_stream(spec: FactsStreamSpec) -> Stream:
         else:
             groups.append([""] * len(facts))
     if fs.rewrites:
-        pairs = [(r.fact, r.new_object) for r in fs.rewrites]
+        if spec.conflict_task == "rewrite":
+            pairs = [(r.fact, r.new_object) for r in fs.rewrites]
+        else:
+            pairs = [(f, f.object) for f in fs.controls]
         relations = dict.fromkeys((r.fact.task, r.fact.relation.name) for r in fs.rewrites)
         labels = tuple(dict.fromkeys(o for k, rel in relations for o in fs.pools[k][rel]))
         train = _train_records(pairs, spec, rng)
         test = [Record(f.prompt(0), obj) for f, obj in pairs]
-        tasks.append(TaskData("conflict", labels, tuple(train), tuple(test)))
+        name = "conflict" if spec.conflict_task == "rewrite" else "control"
+        tasks.append(TaskData(name, labels, tuple(train), tuple(test)))
         groups.append([""] * len(test))
     stream = assemble("facts", "task_incremental", tasks, prompt="{text}")
     tagged = tuple(
         replace(t, test=tuple(replace(ex, group=g) for ex, g in zip(t.test, gs)))
         for t, gs in zip(stream.tasks, groups)
     )
-    return replace(stream, tasks=tagged)
+    stream = replace(stream, tasks=tagged)
+    if fs.rewrites:
+        stream = replace(stream, info={**stream.info, "conflict": _conflict_info(fs, stream, spec)})
+    return stream
+
+
+def _conflict_info(fs: FactSet, stream: Stream, spec: FactsStreamSpec) -> dict:
+    """What the `conflict` observer needs: the last task's kind, the class id of each
+    overwritten test fact's new object (in its original task), and of the majority object of
+    each test fact's relation (the most frequent in the task's training facts)."""
+    new_object = {(r.fact.task, r.fact.subject): r.new_object for r in fs.rewrites}
+    new_label: dict[int, int] = {}
+    majority_label: dict[int, int] = {}
+    for k, facts in enumerate(fs.facts):
+        task = stream.tasks[k]
+        ids = dict(zip(fs.objects[k], task.classes))
+        counts: dict[str, dict[str, int]] = {}
+        for f in facts:
+            rel = counts.setdefault(f.relation.name, {})
+            rel[f.object] = rel.get(f.object, 0) + f.copies
+        top = {
+            rel: min(c, key=lambda o: (-c[o], fs.objects[k].index(o))) for rel, c in counts.items()
+        }
+        for f, ex in zip(facts, task.test):
+            majority_label[ex.uid] = ids[top[f.relation.name]]
+            if (k, f.subject) in new_object:
+                new_label[ex.uid] = ids[new_object[(k, f.subject)]]
+    return {
+        "task": spec.conflict_task,
+        "new_label": new_label,
+        "majority_label": majority_label,
+    }
 
 
 @stream_kinds.register("facts", help="synthetic fictional facts for causal LMs, domain per task")

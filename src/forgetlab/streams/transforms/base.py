@@ -18,7 +18,7 @@ import random
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import replace
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from pydantic import Field
 
@@ -40,6 +40,33 @@ class TaskTransformSpec(TransformSpecBase):
     tasks: list[int | str] | None = Field(
         None, description="indices or names of the tasks to change (default: every task)"
     )
+    budget: Literal["epochs", "steps", "examples"] = Field(
+        "epochs",
+        description="training length of a changed task: epochs = train.epochs passes over "
+        "the new split; steps = as many optimizer steps as before the transform; examples = "
+        "the new split cut back to the old size (copies kept together), so more repetition "
+        "means fewer unique examples",
+    )
+
+
+STEP_BUDGET = "step_budget"  # stream.info key: task name -> training examples before transforms
+
+
+def cap_examples(examples: tuple[Example, ...], n: int, rng: random.Random) -> tuple[Example, ...]:
+    """At most `n` examples, drawn as whole groups of copies (same text and label) in a
+    random group order, kept in their original order."""
+    if len(examples) <= n:
+        return examples
+    groups: dict[tuple[str, int], list[int]] = defaultdict(list)
+    for i, ex in enumerate(examples):
+        groups[(ex.text, ex.label)].append(i)
+    order = list(groups.values())
+    rng.shuffle(order)
+    keep: set[int] = set()
+    for idx in order:
+        if len(keep) + len(idx) <= n:
+            keep.update(idx)
+    return tuple(ex for i, ex in enumerate(examples) if i in keep)
 
 
 def round_half_up(x: float) -> int:
@@ -106,6 +133,9 @@ class Transform:
         tasks = getattr(self.spec, "tasks", None)
         if tasks is not None:
             params.append("tasks=" + ",".join(str(t) for t in tasks))
+        budget = getattr(self.spec, "budget", "epochs")
+        if budget != "epochs":
+            params.append(f"budget={budget}")
         return f"{self.spec.kind}({','.join(params)})" if params else self.spec.kind
 
     def transform(self, stream: Stream, rng: random.Random) -> Stream:
@@ -114,7 +144,7 @@ class Transform:
     def apply(self, stream: Stream, rng: random.Random) -> Stream:
         """The transformed stream, named `<name>+<label>`, the label appended to info."""
         out = self.transform(stream, rng)
-        info = {**stream.info, "transforms": [*stream.info.get("transforms", []), self.label()]}
+        info = {**out.info, "transforms": [*stream.info.get("transforms", []), self.label()]}
         return replace(out, name=f"{stream.name}+{self.label()}", info=info)
 
 
@@ -141,7 +171,21 @@ class TrainTransform(Transform):
         tasks = tuple(
             self.change(t, rng, uids) if i in chosen else t for i, t in enumerate(stream.tasks)
         )
-        return replace(stream, tasks=tasks)
+        budget = self.spec.budget
+        if budget == "examples":
+            tasks = tuple(
+                replace(new, train=cap_examples(new.train, len(old.train), rng))
+                if i in chosen
+                else new
+                for i, (old, new) in enumerate(zip(stream.tasks, tasks))
+            )
+        out = replace(stream, tasks=tasks)
+        if budget == "steps":
+            sizes = dict(stream.info.get(STEP_BUDGET, {}))
+            for i in sorted(chosen):
+                sizes.setdefault(stream.tasks[i].name, len(stream.tasks[i].train))
+            out = replace(out, info={**stream.info, STEP_BUDGET: sizes})
+        return out
 
 
 def resolve_task(stream: Stream, ref: int | str, error, field: str) -> int:
