@@ -36,7 +36,7 @@ class ToyLearner(Learner):
         self.vocab = vocab
         self.head = nn.Linear(dim, stream.num_classes)
 
-    def encode(self, example) -> Encoded:
+    def encode(self, example, context: str = "") -> Encoded:
         ids = tuple(word_id(w, self.vocab) for w in example.text.split()[: self.max_length])
         return Encoded(ids or (1,), example.label, example.task, example.uid)
 

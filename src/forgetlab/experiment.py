@@ -140,13 +140,7 @@ class Session:
         self.total_params = sum(p.numel() for p in self.learner.parameters())
         self.provenance = {"versions": versions(), "git": git_info()}  # once per run
         self.task_hashes = {t.name: t.data_hash() for t in self.stream.tasks}
-        chance = chance_matrix(self.stream)
-        self.baselines = Baselines(
-            chance=chance[1:],
-            initial_chance=chance[0],
-            majority=majority_accuracy(self.stream),
-            near_chance_threshold=NEAR_CHANCE,
-        )
+        self.baselines = _baselines(self.stream)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.history = History()
         self.results_so_far: list[StageResult] = []  # trained stages, in order
@@ -311,8 +305,8 @@ class Session:
                 b,
                 MetricInputs(
                     mode=learner.mode,
-                    chance=self.baselines.chance,
-                    majority=self.baselines.majority,
+                    chance=self.baselines.chance if self.baselines else None,
+                    majority=self.baselines.majority if self.baselines else None,
                     **inputs,
                 ),
             )
@@ -394,6 +388,20 @@ def _first_difference(a, b, path: str = "") -> str | None:
                 return d
         return None
     return None if a == b else f"{path or 'spec'}: {a!r} -> {b!r}"
+
+
+def _baselines(stream) -> Baselines | None:
+    """Chance (1 / candidates) and majority-class accuracy per cell of R; None for generative
+    streams, whose scores are text similarities without a candidate set."""
+    if stream.generative:
+        return None
+    chance = chance_matrix(stream)
+    return Baselines(
+        chance=chance[1:],
+        initial_chance=chance[0],
+        majority=majority_accuracy(stream),
+        near_chance_threshold=NEAR_CHANCE,
+    )
 
 
 def _json_safe(info: dict) -> dict:

@@ -52,7 +52,12 @@ class GenerativeLearner(TextToTextLearner):
         """The prompt a generation starts from (as in training, without the target)."""
         return self.split(example)[0]
 
-    def encode(self, example: Example) -> Encoded:
+    def encode(self, example: Example, context: str = "") -> Encoded:
+        if context:
+            raise ForgetlabError(
+                "a strategy's prompt context (e.g. rag) is not supported on generative (chat) "
+                "streams"
+            )
         prompt, target = self.split(example)
         return Encoded(tuple(prompt + target), NO_LABEL, example.task, example.uid, len(prompt))
 
