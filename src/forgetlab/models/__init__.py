@@ -64,7 +64,9 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
     if stream.generative:
         learner = GenerativeLearner(backbone, tokenizer, stream, spec.train.max_length)
     elif mode == "text_to_text":
-        learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
+        learner = TextToTextLearner(
+            backbone, tokenizer, stream, spec.train.max_length, spec.eval.label_score
+        )
     else:
         learner = ClassifierLearner(
             backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling, head_kind(spec)
