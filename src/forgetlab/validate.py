@@ -83,7 +83,10 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     mode, source = describe(spec.model)
     build_method(spec.method).check_environment()  # e.g. QLoRA on a machine without CUDA
     stream = build_experiment_stream(spec)
+    from forgetlab.models.tokenizer_check import check_tokenizer, sample_texts
+
     backbone, tokenizer = skeleton(spec.model) or (None, None)
+    check_tokenizer(spec.model, backbone, tokenizer, sample_texts(stream))
     if backbone is not None:
         check_fit(backbone, tokenizer, spec)
         build_method(spec.method).check(backbone, mode)

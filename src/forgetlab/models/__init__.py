@@ -55,8 +55,16 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
             f"method.quantize: {spec.model.name!r} is built from a config here; quantized "
             "loading needs a hub or local model"
         )
+    from forgetlab.models.tokenizer_check import (
+        check_tokenizer,
+        check_tokenizer_files,
+        sample_texts,
+    )
+
+    check_tokenizer_files(spec.model)  # before transformers builds an empty vocabulary
     backbone, tokenizer, mode = load(spec.model, extra)
-    check_fit(backbone, tokenizer, spec)  # the check `forgetlab validate` makes
+    check_fit(backbone, tokenizer, spec)  # the checks `forgetlab validate` makes
+    check_tokenizer(spec.model, backbone, tokenizer, sample_texts(stream))
     if stream.generative and mode != "text_to_text":
         from forgetlab.errors import SpecError
 
