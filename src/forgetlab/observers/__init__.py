@@ -31,6 +31,7 @@ from forgetlab.observers import conflict as _conflict  # noqa: E402,F401  isort:
 from forgetlab.observers import checkpoint as _checkpoint  # noqa: E402,F401  isort: skip
 from forgetlab.observers import tracking as _tracking  # noqa: E402,F401  isort: skip
 from forgetlab.observers import memory as _memory  # noqa: E402,F401  isort: skip
+from forgetlab.observers import run_warnings as _run_warnings  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "History",
