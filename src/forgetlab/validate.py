@@ -21,6 +21,34 @@ class ValidationReport:
     mode: str  # classifier | text_to_text | auto (a hub model, decided when loaded)
     model_source: str  # registered | local | hub
     examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
+    # text-to-text learners with a tokenizer at hand: (task name, {label: tokens it takes})
+    label_tokens: list[tuple[str, dict[str, int]]] = ()
+
+
+def label_token_table(stream: Stream, tokenizer) -> list[tuple[str, dict[str, int]]]:
+    """(task name, {label as written: its token count}) per task of a text-to-text stream."""
+    from forgetlab.models.label_score import label_token_counts
+
+    out = []
+    for task in stream.tasks:
+        words = [stream.verbalize(c) for c in task.classes]
+        out.append((task.name, dict(zip(words, label_token_counts(tokenizer, words)))))
+    return out
+
+
+def label_token_lines(table: list[tuple[str, dict[str, int]]]) -> list[str]:
+    """One line per task: its labels' token counts, labels of more than one token flagged."""
+    lines = []
+    for task, counts in table:
+        long = {w: n for w, n in counts.items() if n > 1}
+        if not long:
+            lines.append(f"labels of {task}: 1 token each")
+            continue
+        shown = ", ".join(f"{w!r} {n} tokens" for w, n in long.items())
+        lines.append(
+            f"labels of {task}: {len(long)} of {len(counts)} take more than one token ({shown})"
+        )
+    return lines
 
 
 def format_example(
@@ -55,7 +83,10 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     mode, source = describe(spec.model)
     build_method(spec.method).check_environment()  # e.g. QLoRA on a machine without CUDA
     stream = build_experiment_stream(spec)
+    from forgetlab.models.tokenizer_check import check_tokenizer, sample_texts
+
     backbone, tokenizer = skeleton(spec.model) or (None, None)
+    check_tokenizer(spec.model, backbone, tokenizer, sample_texts(stream))
     if backbone is not None:
         check_fit(backbone, tokenizer, spec)
         build_method(spec.method).check(backbone, mode)
@@ -71,4 +102,7 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
         )
         for i, t in enumerate(stream.tasks)
     ]
-    return ValidationReport(stream, mode, source, examples)
+    tokens = []
+    if mode == "text_to_text" and tokenizer is not None and not stream.generative:
+        tokens = label_token_table(stream, tokenizer)
+    return ValidationReport(stream, mode, source, examples, tokens)

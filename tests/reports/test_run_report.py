@@ -50,9 +50,15 @@ def test_tiny_run_report_has_every_figure_embedded_and_as_png(tiny_run: Path):
     out = write_run_report(tiny_run)
     assert out == tiny_run / "report.html"
     html = out.read_text()
-    assert section_ids(html) == ["accuracy", "forgetting", "cost", "summary"]
+    assert section_ids(html) == ["accuracy", "forgetting", "confusion", "cost", "summary"]
     imgs = images(html)
-    assert set(imgs) == {"fig-accuracy_matrix", "fig-forgetting_curves", "fig-stage_time"}
+    last = len(json.loads((tiny_run / "results.json").read_text())["tasks"]) - 1
+    assert set(imgs) == {
+        "fig-accuracy_matrix",
+        "fig-forgetting_curves",
+        f"fig-confusion_stage_{last:03d}",
+        "fig-stage_time",
+    }
     for fig_id, png in imgs.items():
         assert png.startswith(PNG)
         assert (tiny_run / "figures" / f"{fig_id[4:]}.png").read_bytes() == png
@@ -96,7 +102,15 @@ def test_task_labels_are_short():
 def test_probing_section_shows_probes_with_their_baselines(tiny_run_with_probing: Path):
     page = run_page(load_run(tiny_run_with_probing))
     html = write_pages([page], tiny_run_with_probing / "report.html").read_text()
-    assert section_ids(html) == ["accuracy", "forgetting", "groups", "probing", "cost", "summary"]
+    assert section_ids(html) == [
+        "accuracy",
+        "forgetting",
+        "confusion",
+        "groups",
+        "probing",
+        "cost",
+        "summary",
+    ]
     assert {"fig-probing_matrices", "fig-probing_kinds", "fig-probing_layers",
             "fig-representation"} <= set(images(html))  # fmt: skip
     rows = table_rows(page, "probing")

@@ -67,6 +67,9 @@ def show_results(results: ResultsFile, run_dir: Path, console: Console | None = 
         shown = "n/a" if value is None else f"{value:.3f}"
         metrics.add_row(name, shown, escape(notes.get(name, "")))
     console.print(metrics)
+    from forgetlab.cli.show_extras import show_extras
+
+    show_extras(results, console)  # exact-match matrix, warnings
     console.print(f"wall time {results.wall_time_s:.1f} s; results in [bold]{run_dir}[/bold]")
 
 

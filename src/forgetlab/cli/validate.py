@@ -34,6 +34,10 @@ def validate_cmd(
         )
     console = Console()
     console.print(table)
+    from forgetlab.validate import label_token_lines
+
+    for line in label_token_lines(report.label_tokens):
+        console.print(line, markup=False)
     strategies = ", ".join(x.kind for x in resolved.strategy)
     console.print(
         f"model {resolved.model.name!r} ({report.model_source}), strategy {strategies}: ok"

@@ -65,8 +65,13 @@ def evaluate(
             batch = learner.collate(items).to(learner.device)
             with capture_hidden(learner.backbone) if on_hidden else nullcontext([]) as hidden:
                 if with_logprob:
-                    s = learner.scores(batch, candidates)  # (B, K) label log-likelihoods
-                    best = s.argmax(dim=1)
+                    # (B, K) label log-likelihoods and the scores ranking them (label_score)
+                    tables = getattr(learner, "label_tables", None)
+                    if tables is not None:
+                        s, ranked = tables(batch, candidates)
+                    else:  # a learner without label_score: its scores rank and are the lls
+                        s = ranked = learner.scores(batch, candidates)
+                    best = ranked.argmax(dim=1)
                     predicted = torch.tensor(candidates, device=best.device)[best]
                     gold = torch.tensor([position[int(y)] for y in batch.labels], device=s.device)
                     logprob += float(s.gather(1, gold[:, None]).sum())

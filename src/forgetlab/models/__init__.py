@@ -55,8 +55,16 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
             f"method.quantize: {spec.model.name!r} is built from a config here; quantized "
             "loading needs a hub or local model"
         )
+    from forgetlab.models.tokenizer_check import (
+        check_tokenizer,
+        check_tokenizer_files,
+        sample_texts,
+    )
+
+    check_tokenizer_files(spec.model)  # before transformers builds an empty vocabulary
     backbone, tokenizer, mode = load(spec.model, extra)
-    check_fit(backbone, tokenizer, spec)  # the check `forgetlab validate` makes
+    check_fit(backbone, tokenizer, spec)  # the checks `forgetlab validate` makes
+    check_tokenizer(spec.model, backbone, tokenizer, sample_texts(stream))
     if stream.generative and mode != "text_to_text":
         from forgetlab.errors import SpecError
 
@@ -64,7 +72,9 @@ def build_learner(spec: ExperimentSpec, stream: Stream) -> Learner:
     if stream.generative:
         learner = GenerativeLearner(backbone, tokenizer, stream, spec.train.max_length)
     elif mode == "text_to_text":
-        learner = TextToTextLearner(backbone, tokenizer, stream, spec.train.max_length)
+        learner = TextToTextLearner(
+            backbone, tokenizer, stream, spec.train.max_length, spec.eval.label_score
+        )
     else:
         learner = ClassifierLearner(
             backbone, tokenizer, stream, spec.train.max_length, spec.model.pooling, head_kind(spec)

@@ -1,8 +1,10 @@
 """TextToTextLearner: a causal LM writes the label as words after the prompt.
 
 Training minimises the label tokens' negative log-likelihood (prompt tokens are context
-only). Prediction scores every competing candidate label by the sum of its tokens'
-log-probabilities after the prompt and takes the best.
+only). Prediction scores every competing candidate label by its tokens' log-probabilities
+after the prompt and takes the best; `label_score` says how they combine
+(`forgetlab.models.label_score`): "mean" (default, length-robust), "sum" (the label's
+log-likelihood; favours labels of fewer tokens) or "first_token".
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from forgetlab.models.batch import Batch, ModelOutput, pad
+from forgetlab.models.label_score import combine_label_logprobs
 from forgetlab.models.learner import Encoded, Learner
 from forgetlab.streams.task import Example, Stream
 
@@ -19,8 +22,16 @@ from forgetlab.streams.task import Example, Stream
 class TextToTextLearner(Learner):
     mode = "text_to_text"
 
-    def __init__(self, backbone: nn.Module, tokenizer, stream: Stream, max_length: int) -> None:
+    def __init__(
+        self,
+        backbone: nn.Module,
+        tokenizer,
+        stream: Stream,
+        max_length: int,
+        label_score: str = "mean",
+    ) -> None:
         super().__init__(backbone, tokenizer, stream, max_length)
+        self.label_score = label_score  # how candidate labels are ranked (module docstring)
         eos = tokenizer.eos_token_id
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos
         # Label words as token ids, each ending with EOS so that "noun" cannot win by being a
@@ -71,6 +82,17 @@ class TextToTextLearner(Learner):
         picked = logp.gather(-1, targets.clamp_min(0).unsqueeze(-1)).squeeze(-1)
         return (picked * keep).sum(1)
 
+    def target_logprobs(
+        self, input_ids, attention_mask, target_ids
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """(B, T-1) log-probability of each next token and the (B, T-1) mask of targets."""
+        logits = self.logits(input_ids, attention_mask)
+        logits, targets = logits[:, :-1], target_ids[:, 1:]
+        keep = targets != -100
+        logp = torch.log_softmax(logits.float(), dim=-1)
+        picked = logp.gather(-1, targets.clamp_min(0).unsqueeze(-1)).squeeze(-1)
+        return picked, keep
+
     def active_tasks(self, mask: torch.Tensor) -> list[int]:
         return []
 
@@ -86,8 +108,10 @@ class TextToTextLearner(Learner):
         )
         return ModelOutput(loss, token_logits=logits)
 
-    def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
-        """Log-likelihood of each candidate label after each prompt: (B, K)."""
+    def _candidate_logprobs(
+        self, batch: Batch, candidates: tuple[int, ...]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Per-token log-probabilities (B*K, T) of each candidate label after each prompt."""
         rows, targets = [], []
         starts = (batch.target_ids != -100).int().argmax(1).tolist()  # prompt length per row
         for i, start in enumerate(starts):
@@ -99,5 +123,25 @@ class TextToTextLearner(Learner):
         attn = pad([[1] * len(r) for r in rows], 0).to(ids.device)
         tgt = pad(targets, -100).to(ids.device)
         with self.routed(batch.task_ids):
-            scores = self.token_logprobs(ids, attn, tgt)
-        return scores.view(len(starts), len(candidates))
+            return self.target_logprobs(ids, attn, tgt)
+
+    def label_logprobs(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B, K) log-likelihood of each candidate label (its tokens' log-probabilities
+        summed), whatever `label_score` ranks by."""
+        return self.label_tables(batch, candidates)[0]
+
+    def label_tables(
+        self, batch: Batch, candidates: tuple[int, ...]
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """((B, K) summed log-likelihoods, (B, K) ranking scores by `label_score`) from one
+        forward."""
+        picked, keep = self._candidate_logprobs(batch, candidates)
+        shape = (batch.input_ids.shape[0], len(candidates))
+        summed = combine_label_logprobs(picked, keep, "sum").view(shape)
+        if self.label_score == "sum":
+            return summed, summed
+        return summed, combine_label_logprobs(picked, keep, self.label_score).view(shape)
+
+    def scores(self, batch: Batch, candidates: tuple[int, ...]) -> torch.Tensor:
+        """(B, K) score of each candidate label after each prompt, by `label_score`."""
+        return self.label_tables(batch, candidates)[1]

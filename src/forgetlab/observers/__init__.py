@@ -20,6 +20,7 @@ from forgetlab.observers.base import (
 # Built-in observers: one import line per module registers it (in this order).
 from forgetlab.observers import evaluation as _evaluation  # noqa: E402,F401  isort: skip
 from forgetlab.observers import exact_match as _exact_match  # noqa: E402,F401  isort: skip
+from forgetlab.observers import predictions as _predictions  # noqa: E402,F401  isort: skip
 from forgetlab.observers import knowledge as _knowledge  # noqa: E402,F401  isort: skip
 from forgetlab.observers import probing as _probing  # noqa: E402,F401  isort: skip
 from forgetlab.observers import membership as _membership  # noqa: E402,F401  isort: skip
@@ -30,6 +31,7 @@ from forgetlab.observers import conflict as _conflict  # noqa: E402,F401  isort:
 from forgetlab.observers import checkpoint as _checkpoint  # noqa: E402,F401  isort: skip
 from forgetlab.observers import tracking as _tracking  # noqa: E402,F401  isort: skip
 from forgetlab.observers import memory as _memory  # noqa: E402,F401  isort: skip
+from forgetlab.observers import run_warnings as _run_warnings  # noqa: E402,F401  isort: skip
 
 __all__ = [
     "History",

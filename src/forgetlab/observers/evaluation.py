@@ -15,6 +15,7 @@ as `score_metric`; every score is also recorded per stage (`scores`: {metric: [p
 from __future__ import annotations
 
 import time
+from typing import Literal
 
 from pydantic import Field, NonNegativeInt, PositiveInt, field_validator
 
@@ -55,6 +56,16 @@ class EvalSpec(SpecModel):
         False,
         description="causal LMs: also generate each answer greedily and report exact-match "
         "accuracy per stage (next to the log-likelihood ranking)",
+    )
+    label_score: Literal["sum", "mean", "first_token"] = Field(
+        "mean",
+        description="text-to-text learners: rank candidate labels by the mean (length-robust), "
+        "sum (log-likelihood; favours short labels) or first token's log-probability",
+    )
+    save_predictions: Literal["last", "every_stage"] = Field(
+        "last",
+        description="test-split predictions/stage-XXX.csv and confusion.json after the last "
+        "stage or after every stage",
     )
     generation: GenerationSpec = Field(
         default_factory=GenerationSpec,

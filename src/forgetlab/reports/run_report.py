@@ -3,7 +3,8 @@
 path = write_run_report(Path("runs/quickstart/20261121-101010"))   # DIR/report.html
 page = run_page(load_run(run_dir))                                  # the Page, for tests
 
-Sections (anchors): accuracy, forgetting, groups (when results have `group_accuracy`),
+Sections (anchors): accuracy (with the run's warnings), forgetting, exact_match (with
+`eval.exact_match`), confusion (with confusion.json), groups (when results have `group_accuracy`),
 probing (when they have `probing`), recovery (with `recovery`), general (when they have
 `general`), cost, summary.
 Figures are also written as DIR/figures/<name>.png.
@@ -452,9 +453,14 @@ def cost_section(run: RunData) -> Section:
 
 def run_page(run: RunData, slug: str = "") -> Page:
     """All sections of a run's report; sections without data are left out."""
+    from forgetlab.reports.run_extras import confusion_section, exact_match_section, warnings_block
+
     labels = short_task_labels(run.tasks)
     res = run.results
     sections = [accuracy_section(run, labels)]
+    warned = warnings_block(run)
+    if warned is not None:
+        sections[0].blocks.insert(0, warned)
     if len(run.R):
         by_logprob = res.get("forgetting_by_distance_logprob") or []
         blocks: list = [
@@ -482,6 +488,8 @@ def run_page(run: RunData, slug: str = "") -> Page:
             )
         sections.append(Section("forgetting", "Forgetting curves", blocks))
     for optional in (
+        exact_match_section(run, labels),
+        confusion_section(run),
         groups_section(run, labels),
         probing_section(run, labels),
         membership_section(run, labels),

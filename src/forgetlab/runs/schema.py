@@ -107,4 +107,5 @@ class ResultsFile(BaseModel):
     versions: dict[str, str]
     git: GitInfo
     resumed_after: list[int] = []  # last finished stage at each resume (empty: never killed)
+    warnings: list[str] = []  # a task not learned, replay memory = the stream, lr far off
     probing: ProbingResults | None = None  # [probe]: P, P0, gaps, CKA, geometry (README)
