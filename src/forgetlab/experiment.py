@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
 
 from forgetlab.errors import Interrupted, RunDirError
 from forgetlab.metrics import MetricInputs, evaluate_metrics
@@ -28,12 +25,14 @@ from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
 from forgetlab.runs import resume as resume_state
 from forgetlab.runs.provenance import git_info, versions
+from forgetlab.runs.result import Run
 from forgetlab.runs.schema import Baselines, ModelInfo, ResultsFile, StageRecord
-from forgetlab.runs.scores import nan_to_none, score_rows
+from forgetlab.runs.scores import nan_to_none, run_columns, score_rows
 from forgetlab.runs.store import NullStore, RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
+from forgetlab.streams.describe import task_classes
 from forgetlab.train.distributed import Dist
 from forgetlab.train.encode import EncodeCache
 from forgetlab.train.stream import StageResult, train_stream
@@ -42,26 +41,6 @@ from forgetlab.validate import check_parts
 # Write report.html at the end of every run unless `run(report=False)`; the test suite turns
 # the default off (a report costs about a second) and tests reports where it means to.
 REPORT_BY_DEFAULT = True
-
-
-@dataclass(frozen=True)
-class Run:
-    """What `run` returns: the run directory and its parsed results.json."""
-
-    run_dir: Path
-    results: ResultsFile  # None in the non-main processes of a distributed run
-
-    @property
-    def accuracy_matrix(self) -> np.ndarray:
-        return np.array(self.results.accuracy_matrix)
-
-    @property
-    def initial_accuracy(self) -> np.ndarray:
-        return np.array(self.results.initial_accuracy)
-
-    @property
-    def metrics(self) -> dict[str, float | None]:
-        return self.results.metrics
 
 
 def run(
@@ -233,7 +212,7 @@ class Session:
                 raise stop from None
             raise
         rows = score_rows(final) + [r for o in self.observers for r in o.score_rows(self.history)]
-        self.store.write_scores(rows)
+        self.store.write_scores(rows, run_columns(final, self.store.root))
         self.store.write_results(final)  # "complete": results and scores are final
         for obs in self.observers:
             obs.close(final.model_dump(mode="json"), failed=False)
@@ -326,6 +305,7 @@ class Session:
             stream_info=_json_safe(stream.info),
             tasks=stream.task_names,
             classes=list(stream.class_names),
+            task_classes=task_classes(stream),
             task_hashes=self.task_hashes,
             model=ModelInfo(
                 name=self.spec.model.name,
