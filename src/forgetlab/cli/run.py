@@ -18,7 +18,9 @@ EPILOG = (
 
 
 def run_cmd(
-    spec: Path = typer.Argument(None, help="experiment TOML (default: the built-in quickstart)"),
+    spec: Path = typer.Argument(
+        None, help="experiment spec, TOML or YAML (default: the quickstart)"
+    ),
     set_: list[str] = typer.Option([], "--set", help="override a field: --set train.lr=3e-5"),
     out: Path = typer.Option(None, "--out", help="run directory (default runs/NAME/TIMESTAMP)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run dir"),
