@@ -30,14 +30,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'forgetlab' has no attribute {name!r}")
 
 
-def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None):
-    """Run an experiment; see `forgetlab.experiment.run`. A spec with `seeds` runs once per
-    seed and returns `run_seeds`'s SeedRuns (per-seed runs and the summary)."""
+def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None, narrate=None):
+    """Run an experiment; see `forgetlab.experiment.run` (`narrate`, default `progress`: a
+    plain line per stage). A spec with `seeds` runs once per seed and returns `run_seeds`'s
+    SeedRuns (per-seed runs and the summary)."""
     if getattr(spec, "seeds", None):
         return run_seeds(spec, out=out, progress=progress, report=report is not False)
     from forgetlab.experiment import run as _run
 
-    return _run(spec, out=out, overwrite=overwrite, progress=progress, report=report)
+    return _run(
+        spec, out=out, overwrite=overwrite, progress=progress, report=report, narrate=narrate
+    )
 
 
 def run_seeds(spec, seeds=None, out=None, workers: int = 1, progress: bool = False, report=True):
