@@ -67,3 +67,13 @@ def test_cli_validate_and_error_for_yaml(tmp_path: Path, capsys):
     code, out, err = cli(capsys, "validate", str(path))
     assert code == 2 and err.startswith("error: ") and "ewk" in err and "did you mean" in err
     assert err.count("\n") == 1
+
+
+def test_the_yaml_example_is_the_toml_example():
+    from forgetlab.validate import validate
+
+    root = Path(__file__).parent.parent.parent / "experiments" / "files"
+    yaml_spec, toml_spec = load_spec(root / "keywords.yaml"), load_spec(root / "keywords.toml")
+    assert yaml_spec.model_copy(update={"name": "keywords"}) == toml_spec
+    report = validate(yaml_spec)
+    assert len(report.stream.tasks) >= 2
