@@ -141,8 +141,10 @@ def _write_report(root: Path) -> None:
 
     try:
         write_sweep_report(root)
-    except (ForgetlabError, ValueError) as e:
+    except ForgetlabError as e:
         log.warning("no report.html for sweep %s: %s", root, e)
+    except Exception as e:  # the cells and tables are done; `forgetlab report DIR` retries
+        log.warning("no report.html for sweep %s: %s: %s", root, type(e).__name__, e)
 
 
 def _run_cells(spec, root: Path, index: SweepIndex, todo: deque, texts: dict, progress: bool):
