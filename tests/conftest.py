@@ -77,8 +77,10 @@ def _no_report_by_default(monkeypatch):
     """Runs in tests skip report.html (about a second each) unless a test asks for it with
     run(..., report=True); the report tests do."""
     import forgetlab.experiment
+    import forgetlab.sweeps.runner
 
     monkeypatch.setattr(forgetlab.experiment, "REPORT_BY_DEFAULT", False)
+    monkeypatch.setattr(forgetlab.sweeps.runner, "REPORT_BY_DEFAULT", False)  # sweeps too
 
 
 def cli(capsys, *args: str) -> tuple[int, str, str]:

@@ -3,7 +3,8 @@
 import forgetlab
 spec = forgetlab.load_spec("experiments/wordnet/seq.toml", overrides=["train.lr=3e-5"])
 result = forgetlab.run(spec, out="runs/seq")
-result.accuracy_matrix, result.metrics
+result.accuracy_matrix, result.metrics, result.tasks
+df = forgetlab.load_runs(["runs/seq", "runs/ewc"])   # every scores.csv row, one DataFrame
 """
 
 from __future__ import annotations
@@ -29,14 +30,17 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module 'forgetlab' has no attribute {name!r}")
 
 
-def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None):
-    """Run an experiment; see `forgetlab.experiment.run`. A spec with `seeds` runs once per
-    seed and returns `run_seeds`'s SeedRuns (per-seed runs and the summary)."""
+def run(spec, out=None, overwrite: bool = False, progress: bool = False, report=None, narrate=None):
+    """Run an experiment; see `forgetlab.experiment.run` (`narrate`, default `progress`: a
+    plain line per stage). A spec with `seeds` runs once per seed and returns `run_seeds`'s
+    SeedRuns (per-seed runs and the summary)."""
     if getattr(spec, "seeds", None):
         return run_seeds(spec, out=out, progress=progress, report=report is not False)
     from forgetlab.experiment import run as _run
 
-    return _run(spec, out=out, overwrite=overwrite, progress=progress, report=report)
+    return _run(
+        spec, out=out, overwrite=overwrite, progress=progress, report=report, narrate=narrate
+    )
 
 
 def run_seeds(spec, seeds=None, out=None, workers: int = 1, progress: bool = False, report=True):
@@ -61,6 +65,22 @@ def infer(model, suspect=None, validation=None, **kwargs):
     return _infer(model, suspect, validation, **kwargs)
 
 
+def load_run(run_dir):
+    """A finished run directory as the `Run` that `run` returns (results, tasks, matrix,
+    metrics, scores); see `forgetlab.runs.loading.load_run`."""
+    from forgetlab.runs.loading import load_run as _load_run
+
+    return _load_run(run_dir)
+
+
+def load_runs(run_dirs):
+    """The scores.csv rows of several runs as one pandas DataFrame (each row names its run,
+    strategy, method, model and seed); see `forgetlab.runs.loading.load_runs`."""
+    from forgetlab.runs.loading import load_runs as _load_runs
+
+    return _load_runs(run_dirs)
+
+
 def load_sweep(path):
     """A sweep directory's tables (cells, grouped, order_sensitivity); see `forgetlab.sweeps`."""
     from forgetlab.sweeps.aggregate import load_sweep as _load_sweep
@@ -73,6 +93,8 @@ __all__ = [
     "ForgetlabError",
     "dump_spec",
     "infer",
+    "load_run",
+    "load_runs",
     "load_spec",
     "load_sweep",
     "pretrain",

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-
-import numpy as np
 
 from forgetlab.errors import Interrupted, RunDirError
 from forgetlab.metrics import MetricInputs, evaluate_metrics
@@ -27,13 +24,16 @@ from forgetlab.models.zoo import provenance
 from forgetlab.observers import History, ObserverEnv, build_observers
 from forgetlab.progress import progress_bar
 from forgetlab.runs import resume as resume_state
+from forgetlab.runs.narration import preamble, quiet_libraries, say, stage_line
 from forgetlab.runs.provenance import git_info, versions
+from forgetlab.runs.result import Run
 from forgetlab.runs.schema import Baselines, ModelInfo, ResultsFile, StageRecord
-from forgetlab.runs.scores import nan_to_none, score_rows
+from forgetlab.runs.scores import nan_to_none, run_columns, score_rows
 from forgetlab.runs.store import NullStore, RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
 from forgetlab.strategies import build_strategies
 from forgetlab.streams import build_experiment_stream
+from forgetlab.streams.describe import task_classes
 from forgetlab.train.distributed import Dist
 from forgetlab.train.encode import EncodeCache
 from forgetlab.train.stream import StageResult, train_stream
@@ -44,26 +44,6 @@ from forgetlab.validate import check_parts
 REPORT_BY_DEFAULT = True
 
 
-@dataclass(frozen=True)
-class Run:
-    """What `run` returns: the run directory and its parsed results.json."""
-
-    run_dir: Path
-    results: ResultsFile  # None in the non-main processes of a distributed run
-
-    @property
-    def accuracy_matrix(self) -> np.ndarray:
-        return np.array(self.results.accuracy_matrix)
-
-    @property
-    def initial_accuracy(self) -> np.ndarray:
-        return np.array(self.results.initial_accuracy)
-
-    @property
-    def metrics(self) -> dict[str, float | None]:
-        return self.results.metrics
-
-
 def run(
     spec: ExperimentSpec,
     out: str | Path | None = None,
@@ -71,15 +51,19 @@ def run(
     progress: bool = False,
     report: bool | None = None,
     spec_path: str | Path | None = None,
+    narrate: bool | None = None,
 ) -> Run:
     """Train `spec`'s learner through its stream; write and return the results (and
     report.html unless `report` is False). `spec_path`: the file the spec came from, which
-    `overwrite` never replaces (nor the spec's data files)."""
+    `overwrite` never replaces (nor the spec's data files). `narrate` (default: `progress`):
+    print the trainable parameters and the tasks first, then one plain line per stage."""
     dist = Dist.current()
     root = dist.broadcast(str(out) if out is not None else str(default_run_dir(spec.name)))
     store = RunStore(Path(root)) if dist.main else NullStore(Path(root))
     protect = (*input_paths(spec), *([Path(spec_path)] if spec_path else []))
-    return Session(spec, store, progress, report).start(overwrite, protect)
+    with quiet_libraries():
+        session = Session(spec, store, progress, report, narrate)
+        return session.start(overwrite, protect)
 
 
 def input_paths(spec: ExperimentSpec) -> list[Path]:
@@ -98,7 +82,12 @@ def input_paths(spec: ExperimentSpec) -> list[Path]:
     return paths
 
 
-def resume(run_dir: str | Path, progress: bool = False, report: bool | None = None) -> Run:
+def resume(
+    run_dir: str | Path,
+    progress: bool = False,
+    report: bool | None = None,
+    narrate: bool | None = None,
+) -> Run:
     """Go on with a killed run from its last finished stage (same results as never killed)."""
     root = Path(run_dir)
     if not (root / "spec.toml").is_file():
@@ -113,19 +102,26 @@ def resume(run_dir: str | Path, progress: bool = False, report: bool | None = No
             raise RunDirError(f"run {str(root)!r} is already complete; nothing to resume")
     spec = load_spec(root / "spec.toml")
     store = RunStore(root) if Dist.current().main else NullStore(root)
-    return Session(spec, store, progress, report).resume()
+    with quiet_libraries():
+        return Session(spec, store, progress, report, narrate).resume()
 
 
 class Session:
     """One run: its built parts, the stage loop's results so far, and their persistence."""
 
     def __init__(
-        self, spec: ExperimentSpec, store: RunStore, progress: bool, report: bool | None
+        self,
+        spec: ExperimentSpec,
+        store: RunStore,
+        progress: bool,
+        report: bool | None,
+        narrate: bool | None = None,
     ) -> None:
         self.t_start = time.perf_counter()
         self.dist = Dist.current()  # several processes under `accelerate launch`
         self.spec, self.store = spec, store
         self.progress = progress and self.dist.main
+        self.narrate = (progress if narrate is None else narrate) and self.dist.main
         self.report = (REPORT_BY_DEFAULT if report is None else report) and self.dist.main
         self.stream = build_experiment_stream(spec)
         self.learner = build_learner(spec, self.stream)
@@ -190,6 +186,11 @@ class Session:
     # -- the stages -----------------------------------------------------------------------
     def _train(self, start: int) -> Run:
         last = len(self.stream.tasks) - 1
+        if self.narrate:
+            for line in preamble(self.spec, self.stream, self.learner):
+                say(line)
+            if start > 0:
+                say(f"resuming after stage {start - 1}")
         try:
             with progress_bar(self.progress) as bar:
                 stages = train_stream(
@@ -208,6 +209,8 @@ class Session:
                 )
                 for result in stages:
                     self._record(result)
+                    if self.narrate:
+                        say(self._stage_line(result))
                     if result.stage == last:
                         break
                     self.store.write_results(self._results("running"))
@@ -227,7 +230,7 @@ class Session:
                 raise stop from None
             raise
         rows = score_rows(final) + [r for o in self.observers for r in o.score_rows(self.history)]
-        self.store.write_scores(rows)
+        self.store.write_scores(rows, run_columns(final, self.store.root))
         self.store.write_results(final)  # "complete": results and scores are final
         for obs in self.observers:
             obs.close(final.model_dump(mode="json"), failed=False)
@@ -247,6 +250,16 @@ class Session:
             return
         self.history.stages.append(result.records)
         self.results_so_far.append(result)
+
+    def _stage_line(self, result: StageResult) -> str:
+        if result.stage < 0:
+            row = self.history.initial_accuracy()
+        else:
+            row = self.history.accuracy_matrix()[-1]
+        name = "score" if self.stream.generative else "acc"
+        task = self.stream.task_names[result.stage] if result.stage >= 0 else ""
+        stats = result.stats if result.stage >= 0 else None
+        return stage_line(result.stage, row, stats, task, name)
 
     def _save_resume_state(self, stage: int) -> None:
         if not self.dist.main:
@@ -320,6 +333,7 @@ class Session:
             stream_info=_json_safe(stream.info),
             tasks=stream.task_names,
             classes=list(stream.class_names),
+            task_classes=task_classes(stream),
             task_hashes=self.task_hashes,
             model=ModelInfo(
                 name=self.spec.model.name,

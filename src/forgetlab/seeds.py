@@ -124,7 +124,7 @@ def run_seeds(
         name=spec.name, base=base, seeds=seeds, backend=BackendSpec(workers=workers)
     )
     root = Path(out) if out is not None else default_run_dir(spec.name)
-    sweep = run_sweep(sweep_spec, out=root, progress=progress)
+    sweep = run_sweep(sweep_spec, out=root, progress=progress, report=False)  # its own below
     cells = sweep.cells
     run_dirs = [Path(p) for p in cells["run_dir"]]
     done = cells["status"] == "done"

@@ -1,4 +1,4 @@
-"""The `forgetlab` command: run | validate | ls | sweep | report | compare | probe.
+"""The `forgetlab` command: run | validate | ls | sweep | report | compare | show | probe.
 
 Examples:
     forgetlab run                                   # the quickstart
@@ -28,6 +28,7 @@ from forgetlab.cli import (
     probe,
     report,
     run,
+    show,
     sweep,
     validate,
 )
@@ -46,6 +47,7 @@ app.command("ls")(ls.ls_cmd)
 app.command("sweep", epilog=sweep.EPILOG)(sweep.sweep_cmd)
 app.command("report", epilog=report.EPILOG)(report.report_cmd)
 app.command("compare", epilog=compare.EPILOG)(compare.compare_cmd)
+app.command("show", epilog=show.EPILOG)(show.show_cmd)
 app.command("infer", epilog=infer.EPILOG)(infer.infer_cmd)
 app.command("pretrain", epilog=pretrain.EPILOG)(pretrain.pretrain_cmd)
 probe.register(app)  # probe, probe-checkpoints

@@ -18,11 +18,15 @@ EPILOG = (
 
 
 def run_cmd(
-    spec: Path = typer.Argument(None, help="experiment TOML (default: the built-in quickstart)"),
+    spec: Path = typer.Argument(
+        None, help="experiment spec, TOML or YAML (default: the quickstart)"
+    ),
     set_: list[str] = typer.Option([], "--set", help="override a field: --set train.lr=3e-5"),
     out: Path = typer.Option(None, "--out", help="run directory (default runs/NAME/TIMESTAMP)"),
     overwrite: bool = typer.Option(False, "--overwrite", help="replace an existing run dir"),
-    quiet: bool = typer.Option(False, "--quiet", help="no progress bars"),
+    quiet: bool = typer.Option(
+        False, "--quiet", help="no progress bars (the plain line per stage stays)"
+    ),
     resume_dir: Path = typer.Option(
         None, "--resume", help="go on with a killed run in DIR from its last finished stage"
     ),
@@ -40,7 +44,7 @@ def run_cmd(
                 "--resume DIR takes the spec from DIR/spec.toml; drop SPEC, --set, --out "
                 "and --overwrite"
             )
-        result = resume(resume_dir, progress=not quiet)
+        result = resume(resume_dir, progress=not quiet, narrate=True)
         if result.results is not None:  # the main process of a distributed run prints
             show_results(result.results, result.run_dir)
         return
@@ -58,6 +62,13 @@ def run_cmd(
         if len(runs.summary.get("seeds", [])) < len(runs.seeds):
             raise SystemExit(1)  # failed seeds are in DIR/cells.json and DIR/logs/
         return
-    result = run(resolved, out=out, overwrite=overwrite, progress=not quiet, spec_path=spec)
+    result = run(
+        resolved,
+        out=out,
+        overwrite=overwrite,
+        progress=not quiet,
+        spec_path=spec,
+        narrate=True,
+    )
     if result.results is not None:  # the main process of a distributed run prints
         show_results(result.results, result.run_dir)

@@ -1,9 +1,11 @@
-"""Print a run's accuracy matrix and metrics as tables."""
+"""Print a run's accuracy matrix and metrics as tables; `forgetlab show RUN` reprints them
+(and the probing summary, when the run was probed) for a finished run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
@@ -56,8 +58,10 @@ def show_results(results: ResultsFile, run_dir: Path, console: Console | None = 
         table.add_row("chance (last)", *(f"{c:.3f} " for c in last), style="dim")
         table.add_row("majority", *(f"{m:.3f} " for m in base.majority), style="dim")
     console.print(table)
-    for j, task in enumerate(results.tasks):
-        console.print(f"  task {j}: {task}")
+    labels = results.task_classes or [[] for _ in results.tasks]
+    for j, (task, names) in enumerate(zip(results.tasks, labels)):
+        shown = f" ({escape(', '.join(names))})" if names else ""
+        console.print(f"  task {j}: {escape(task)}{shown}", highlight=False)
     metrics = Table(title="metrics")
     metrics.add_column("metric")
     metrics.add_column("value", justify="right")
@@ -101,3 +105,55 @@ def show_seeds(summary: dict, root: Path, console: Console | None = None) -> Non
         metrics.add_row(name, _ci(entry), values, escape(notes.get(name, "")))
     console.print(metrics)
     console.print(f"runs and summary in [bold]{root}[/bold] (seeds.json, report.html)")
+
+
+EPILOG = "Examples:  forgetlab show runs/seq/20261121-101010  |  forgetlab show runs/exp-3seeds"
+
+
+def show_cmd(
+    run_dir: Path = typer.Argument(..., help="a run directory (or the folder of a --seeds run)"),
+) -> None:
+    """Reprint a finished run: its accuracy matrix, metrics with their notes and, when the run
+    was probed, the probing summary (P against R)."""
+    from forgetlab.runs.loading import load_run
+    from forgetlab.seeds import SUMMARY
+
+    console = Console()
+    seeds = Path(run_dir) / SUMMARY
+    if seeds.is_file() and not (Path(run_dir) / "results.json").is_file():
+        show_seeds(_read_json(seeds), Path(run_dir), console)
+        return
+    run = load_run(run_dir)
+    if run.results.status != "complete":
+        console.print(
+            f"[yellow]run status: {run.results.status}[/yellow]; "
+            f"{len(run.results.accuracy_matrix)} of {len(run.tasks)} stages done"
+        )
+    show_results(run.results, run.run_dir, console)
+    show_probing(run.run_dir, console)
+
+
+def show_probing(run_dir: Path, console: Console) -> None:
+    """The probing summary of a probed run (in its results, or `forgetlab probe`'s
+    probing/probing.json); nothing when the run was not probed."""
+    from forgetlab.probing.summary import probing_summary
+    from forgetlab.reports.run_data import load_run as load_run_data
+
+    data = load_run_data(run_dir)
+    probing = data.probing
+    if not probing:
+        return
+    where = "results.json" if data.results.get("probing") else "probing/probing.json"
+    console.print(f"[bold]probing[/bold] (from {where})")
+    console.print(escape(probing_summary(probing, data.results.get("accuracy_matrix"))))
+
+
+def _read_json(path: Path) -> dict:
+    import json
+
+    from forgetlab.errors import RunDirError
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as e:
+        raise RunDirError(f"{str(path)!r} is not readable JSON: {e}") from None

@@ -1,4 +1,4 @@
-"""`tracking`: with `[log]` (TensorBoard, MLflow), every stage's accuracies, losses and
+"""`tracking`: with `[log]` (TensorBoard, MLflow, W&B), every stage's accuracies, losses and
 seconds, and the run's figures at the end, go to the enabled backends."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from forgetlab.observers.base import Observer, ObserverEnv, StageView, register
 from forgetlab.tracking.spec import LogSpec
 
 
-@register("tracking", help="per-stage scalars to TensorBoard / MLflow ([log])")
+@register("tracking", help="per-stage scalars to TensorBoard / MLflow / W&B ([log])")
 class Tracking(Observer):
     section = "log"
     Spec = LogSpec
@@ -24,7 +24,8 @@ class Tracking(Observer):
     def build(cls, spec, env: ObserverEnv) -> Tracking | None:
         from forgetlab.tracking import check_backends
 
-        if env.run_dir is None or not (spec.log.tensorboard or spec.log.mlflow):
+        log = spec.log
+        if env.run_dir is None or not (log.tensorboard or log.mlflow or log.wandb):
             return None
         check_backends(spec.log)  # a missing package fails before anything is written
         return cls(spec, env)

@@ -3,11 +3,18 @@ each other, and the spec fields that differ.
 
 runs = [load_run(d) for d in ("runs/seq", "runs/ewc")]
 table = compare_metrics(runs)          # DataFrame: metric rows; a column per run, then Δ columns
+column_heads(runs)                     # ["strategy=seq, train.lr=0.002", "strategy=ewc, ..."]
+write_compare_csv(runs, Path("compare.csv"))   # a row per run: differing spec values, metrics
 write_compare_report(runs, Path("compare.html"))
+
+A value a run does not set (a field absent from its spec, a null metric) shows as "-",
+in the terminal and the HTML page alike (an empty cell in the CSV).
 """
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +28,9 @@ from forgetlab.reports.run_data import RunData, short_task_labels
 from forgetlab.tracking.logger import flatten
 
 EXTRA = ("trainable_params", "wall_time_s")  # compared too, after the metrics
+UNSET = "-"  # how a value that a run does not have is shown, everywhere in a comparison
+KIND_TABLES = ("stream", "model", "method", "strategy", "transform")  # named by their kind
+HEAD_PARTS = 3  # spec values in a column head; the `run k:` lines below list them all
 
 
 def unique_labels(runs: list[RunData]) -> list[str]:
@@ -40,10 +50,71 @@ def run_numbers(run: RunData) -> dict[str, float | None]:
     return out
 
 
-def compare_metrics(runs: list[RunData]) -> pd.DataFrame:
-    """Rows: metrics (then trainable_params, wall_time_s); columns: one per run, then
-    `Δ <run>` = that run minus the first run."""
-    labels = unique_labels(runs)
+def spec_value(value) -> str:
+    """A spec value as it reads in a head: `-` when unset, floats as Python writes them
+    (3e-05), booleans and lists as TOML does."""
+    if value is None:
+        return UNSET
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, dict)):
+        return json.dumps(value)
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def _kind_of(spec: dict, table: str):
+    """A table's kind (`strategy`: the kinds of its list joined by '+'); None when unset."""
+    value = spec.get(table)
+    if isinstance(value, dict):
+        return value.get("kind") if table != "model" else value.get("name")
+    if isinstance(value, list):
+        kinds = [str(v.get("kind")) for v in value if isinstance(v, dict)]
+        return "+".join(kinds) or None
+    return None
+
+
+def differing_values(runs: list[RunData]) -> list[list[tuple[str, str]]]:
+    """Per run, the (key, value) pairs of the spec fields that differ between the runs: a
+    table whose kind differs (strategy, method, stream, model) by its kind alone, then the
+    other fields by their dotted path (`train.lr`; `strategy.lambda_` for a single
+    strategy); the run's `name` only when nothing else differs."""
+    kinds = [t for t in KIND_TABLES if len({repr(_kind_of(r.spec, t)) for r in runs}) > 1]
+    diff = spec_differences(runs)
+    keys = [k for k in diff.index if k.split(".")[0] not in kinds]
+    if kinds or len(keys) > 1:
+        keys = [k for k in keys if k != "name"]
+    single = {k.split(".")[0] for k in diff.index if re.match(r"^[a-z_]+\.0\.", k)}
+    single -= {k.split(".")[0] for k in diff.index if re.match(r"^[a-z_]+\.1\.", k)}
+
+    def short(key: str) -> str:
+        head = key.split(".")[0]
+        return re.sub(r"^([a-z_]+)\.0\.", r"\1.", key) if head in single else key
+
+    out = []
+    for k, run in enumerate(runs):
+        pairs = [(t, spec_value(_kind_of(run.spec, t))) for t in kinds]
+        pairs += [(short(key), spec_value(diff.loc[key].iloc[k])) for key in keys]
+        out.append(pairs)
+    return out
+
+
+def column_heads(runs: list[RunData], parts: int = HEAD_PARTS) -> list[str]:
+    """One head per run from the spec values that differ (`strategy=ewc, train.lr=3e-05`),
+    at most `parts` of them (then `+N`); the run's label when the specs are the same.
+    Heads that would repeat get ` #k`."""
+    heads: list[str] = []
+    for k, (pairs, label) in enumerate(zip(differing_values(runs), unique_labels(runs))):
+        text = ", ".join(f"{key}={v}" for key, v in pairs[:parts]) or label
+        if len(pairs) > parts:
+            text += f", +{len(pairs) - parts}"
+        heads.append(text if text not in heads else f"{text} #{k + 1}")
+    return heads
+
+
+def compare_metrics(runs: list[RunData], labels: list[str] | None = None) -> pd.DataFrame:
+    """Rows: metrics (then trainable_params, wall_time_s); columns: one per run (its label,
+    or `labels`, e.g. `column_heads`), then `Δ <run>` = that run minus the first run."""
+    labels = unique_labels(runs) if labels is None else labels
     numbers = [run_numbers(r) for r in runs]
     names: list[str] = []
     for d in numbers:
@@ -128,15 +199,16 @@ def seen_accuracy_figure(runs: list[RunData]) -> Figure:
 
 
 def fmt_number(name: str, value: float, delta: bool) -> str:
-    """Counts without decimals, seconds with one, metrics with three; Δ with a sign."""
+    """Counts without decimals, seconds with one, metrics with three; Δ with a sign; a value
+    a run does not have: `-`."""
     if value != value:  # NaN
-        return "n/a"
+        return UNSET
     digits = 0 if name == "trainable_params" else 1 if name == "wall_time_s" else 3
     return f"{value:{'+' if delta else ''},.{digits}f}"
 
 
 def compare_page(runs: list[RunData]) -> Page:
-    table = compare_metrics(runs)
+    table = compare_metrics(runs, column_heads(runs))
     n = len(runs)
     rows = [
         [name, *(fmt_number(name, v, k >= n) for k, v in enumerate(row))]
@@ -146,9 +218,7 @@ def compare_page(runs: list[RunData]) -> Page:
     notes = metric_notes(runs)
     note_table = Table(["run", "metric", "note"], [list(n) for n in notes], "metric notes")
     diff = spec_differences(runs)
-    spec_rows = [
-        [k, *("(unset)" if v is None else str(v) for v in row)] for k, row in diff.iterrows()
-    ]
+    spec_rows = [[k, *(spec_value(v) for v in row)] for k, row in diff.iterrows()]
     spec_table = Table(["spec field", *diff.columns], spec_rows, "fields that differ")
     sections = [
         Section("metrics", "Metrics", [metrics, *([note_table] if notes else [])]),
@@ -159,6 +229,30 @@ def compare_page(runs: list[RunData]) -> Page:
     ]
     subtitle = " vs ".join(str(r.path) for r in runs)
     return Page(f"forgetlab compare: {len(runs)} runs", subtitle, sections)
+
+
+def compare_rows(runs: list[RunData]) -> pd.DataFrame:
+    """One row per run: `head` (its column head), `run` (label), `run_dir`, the spec fields
+    that differ (their values as in the heads; NaN when unset), then every metric (NaN when
+    null), trainable_params and wall_time_s."""
+    heads = column_heads(runs)
+    metrics = compare_metrics(runs, heads)
+    rows = []
+    for k, (run, pairs) in enumerate(zip(runs, differing_values(runs))):
+        row = {"head": heads[k], "run": unique_labels(runs)[k], "run_dir": str(run.path)}
+        row.update({key: (None if v == UNSET else v) for key, v in pairs})
+        row.update(metrics[heads[k]].to_dict())
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_compare_csv(runs: list[RunData], out: str | Path) -> Path:
+    """`compare_rows` as CSV (`pandas.read_csv(out)`: a row per run); unset values and null
+    metrics are empty cells."""
+    from forgetlab.fileio import atomic_write
+
+    atomic_write(Path(out), compare_rows(runs).to_csv(index=False, lineterminator="\n"))
+    return Path(out)
 
 
 def write_compare_report(runs: list[RunData], out: str | Path) -> Path:

@@ -19,6 +19,15 @@ from forgetlab.reports.page import Figure, render_figure
 CMAP = "viridis"
 
 
+FLAT_TICK_CHARS = 5  # longer column labels stand upright so that neighbours never overlap
+
+
+def tick_rotation(labels: list[str], many: bool) -> int:
+    """Column labels flat when short and few, upright (90 degrees) otherwise."""
+    longest = max((len(str(t)) for t in labels), default=0)
+    return 90 if many or longest > FLAT_TICK_CHARS else 0
+
+
 def annotate_matrix(
     ax: Axes,
     M: np.ndarray,
@@ -52,7 +61,7 @@ def annotate_matrix(
             color="black" if lum > 0.5 else "white",
             fontweight="bold" if diagonal_offset is not None and i - diagonal_offset == j else None,
         )
-    ax.set_xticks(range(M.shape[1]), col_labels, rotation=0 if not small else 90)
+    ax.set_xticks(range(M.shape[1]), col_labels, rotation=tick_rotation(col_labels, small))
     ax.set_yticks(range(M.shape[0]), row_labels)
     ax.set_xlabel("evaluated on task")
     ax.set_title(title, fontsize=10)

@@ -53,7 +53,8 @@ def axis_figure(
         stats = config_stats(cells, [*others, axis], metric)
         groups = list(stats.groupby(others, sort=True)) if others else [((), stats)]
         colors = task_colors(len(groups))
-        cats = sorted(stats[axis].astype(str).unique()) if not is_num else []
+        # categories in the order the sweep file wrote them (the cells' order), not sorted
+        cats = list(dict.fromkeys(hashable(cells, [axis])[axis].astype(str))) if not is_num else []
         for g, (key, group) in enumerate(groups):
             key = key if isinstance(key, tuple) else (key,)
             if is_num:

@@ -180,6 +180,16 @@ def sweep_page(
     return Page(f"forgetlab sweep: {title}", subtitle, sections)
 
 
+def sweep_name(sweep_dir: Path) -> str:
+    """The sweep's `name` (cells.json), else its folder's name."""
+    from forgetlab.sweeps.index import read_index
+
+    try:
+        return read_index(sweep_dir).name or sweep_dir.name
+    except (RunDirError, OSError):
+        return sweep_dir.name
+
+
 def load_sweep_page(sweep_dir: str | Path, link_base: Path, slug: str = "") -> Page:
     """Load SWEEP_DIR with `forgetlab.load_sweep` (ForgetlabError if absent) into its Page."""
     try:
@@ -197,7 +207,7 @@ def load_sweep_page(sweep_dir: str | Path, link_base: Path, slug: str = "") -> P
     for replicate in ("seed", "order"):  # load_sweep lists them as columns, not axes
         if replicate in cells and replicate not in axes and cells[replicate].notna().any():
             axes.append(replicate)
-    page = sweep_page(cells, axes, title=sweep_dir.name, link_base=link_base)
+    page = sweep_page(cells, axes, title=sweep_name(sweep_dir), link_base=link_base)
     page.slug = slug
     return page
 

@@ -65,7 +65,8 @@ def mean_ci(values: np.ndarray) -> tuple[float, float, float, float, int]:
 
 
 def config_stats(cells: pd.DataFrame, by: list[str], metric: str) -> pd.DataFrame:
-    """One row per combination of `by`: mean, std, ci_low, ci_high, n of `metric`."""
+    """One row per combination of `by`, in the order the combinations first appear among the
+    cells (the sweep file's order of axis values): mean, std, ci_low, ci_high, n of `metric`."""
     cells = completed(hashable(cells, by))
     cols = ["mean", "std", "ci_low", "ci_high", "n"]
     if metric not in cells:
@@ -73,7 +74,7 @@ def config_stats(cells: pd.DataFrame, by: list[str], metric: str) -> pd.DataFram
     if not by:
         return pd.DataFrame([dict(zip(cols, mean_ci(cells[metric].to_numpy())))])
     rows = []
-    for key, group in cells.groupby(by, sort=True, dropna=False):
+    for key, group in cells.groupby(by, sort=False, dropna=False):
         key = key if isinstance(key, tuple) else (key,)
         rows.append({**dict(zip(by, key)), **dict(zip(cols, mean_ci(group[metric].to_numpy())))})
     return pd.DataFrame(rows, columns=by + cols)

@@ -83,6 +83,7 @@ class ResultsFile(BaseModel):
     stream_info: dict = {}
     tasks: list[str]
     classes: list[str]
+    task_classes: list[list[str]] = []  # the labels of each task (empty: generative tasks)
     task_hashes: dict[str, str]
     model: ModelInfo
     method: str

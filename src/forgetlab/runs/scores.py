@@ -2,9 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 
 from forgetlab.runs.schema import ResultsFile
+
+# The columns that name the run on every row of scores.csv, before the score's own columns:
+# the files of several runs concatenate into one table (`forgetlab.load_runs`).
+RUN_COLUMNS = ("run", "strategy", "method", "model", "seed")
+SCORE_COLUMNS = ("stage", "task", "metric", "value", "layer")
+
+
+def run_columns(results: ResultsFile, run_dir) -> tuple:
+    """(run folder name, strategies joined by '+', method, model name, seed)."""
+    return (
+        Path(run_dir).name,
+        "+".join(results.strategies),
+        results.method,
+        results.model.name,
+        results.seed,
+    )
 
 
 def nan_to_none(d: dict[str, float | None]) -> dict[str, float | None]:

@@ -4,7 +4,8 @@ DIR/.forgetlab-run             marker: this is a run directory (see `runs.guard`
 DIR/.forgetlab.lock            held (flock) by the process running or resuming the run
 DIR/spec.toml                  the resolved spec, written before training starts
 DIR/results.json               ResultsFile, rewritten after every stage
-DIR/scores.csv                 long form: stage,task,metric,value,layer
+DIR/scores.csv                 long form: run,strategy,method,model,seed,stage,task,metric,
+                               value,layer (the first five name the run on every row)
 DIR/checkpoints/<stage>/       trainable.safetensors + manifest.json (+ adapter/ for peft)
 """
 
@@ -101,11 +102,15 @@ class RunStore:
     def write_results(self, results) -> None:
         atomic_write(self.root / "results.json", results.model_dump_json(indent=2) + "\n")
 
-    def write_scores(self, rows: list[tuple]) -> None:
+    def write_scores(self, rows: list[tuple], run: tuple = ()) -> None:
+        """`rows`: (stage, task, metric, value[, layer]); `run`: the RUN_COLUMNS values
+        written before each row (none: the file has the score columns only)."""
+        from forgetlab.runs.scores import RUN_COLUMNS, SCORE_COLUMNS
+
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(["stage", "task", "metric", "value", "layer"])
-        w.writerows([*row, *[""] * (5 - len(row))] for row in rows)
+        w.writerow([*(RUN_COLUMNS if run else ()), *SCORE_COLUMNS])
+        w.writerows([*run, *row, *[""] * (5 - len(row))] for row in rows)
         atomic_write(self.root / "scores.csv", buf.getvalue())
 
     def save_checkpoint(self, learner, tag: str, manifest: dict, names=None) -> Path:
@@ -143,7 +148,7 @@ class NullStore(RunStore):
     def write_results(self, results) -> None:
         pass
 
-    def write_scores(self, rows: list[tuple]) -> None:
+    def write_scores(self, rows: list[tuple], run: tuple = ()) -> None:
         pass
 
     def save_checkpoint(self, learner, tag: str, manifest: dict, names=None) -> Path:

@@ -61,7 +61,10 @@ def _one(err: dict, root: type[BaseModel]) -> str:
     path = ".".join(parts) or "spec"
     kind, ctx = err["type"], err.get("ctx") or {}
     if kind == "extra_forbidden":
-        return f"unknown key {path!r};{did_you_mean(parts[-1], list(siblings)) or ' not a field'}"
+        table = ".".join(p for p in parts[:-1] if not p.isdigit())
+        where = f"valid keys of [{table}]" if table else "valid top-level keys"
+        hint = did_you_mean(parts[-1], list(siblings)) or " not a field."
+        return f"unknown key {path!r};{hint} {where}: {', '.join(siblings)}"
     if kind == "union_tag_invalid":
         what = _REGISTRY_OF.get(parts[0] if parts else "", "kind")
         choices = [t.strip(" '") for t in str(ctx.get("expected_tags", "")).split(",")]

@@ -228,9 +228,70 @@ def apply_overrides(data: dict, overrides: list[str]) -> dict:
     return data
 
 
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def parse_yaml(text: str, source: str) -> dict:
+    """YAML text (PyYAML's safe loader: plain data, no tags, no aliases) -> dict; SpecError naming
+    `source` and the line when it is invalid, not a table at the top, or nested too deeply."""
+    import yaml
+
+    class NoAliases(yaml.SafeLoader):
+        """Anchors may be written but not repeated with *alias: a few lines of aliases
+        can expand to billions of values."""
+
+        def compose_node(self, parent, index):
+            if self.check_event(yaml.AliasEvent):
+                mark = self.peek_event().start_mark
+                raise yaml.composer.ComposerError(
+                    None, None, "aliases (*name) are not accepted in specs", mark
+                )
+            return super().compose_node(parent, index)
+
+    try:
+        data = yaml.load(text, Loader=NoAliases)  # noqa: S506 (a SafeLoader)
+    except yaml.MarkedYAMLError as e:
+        mark = e.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise SpecError(f"{source} is not valid YAML{where}: {e.problem or e}") from None
+    except yaml.YAMLError as e:
+        raise SpecError(f"{source} is not valid YAML: {e}") from None
+    except RecursionError:
+        raise NestingError(f"{source} nests tables or arrays more than {MAX_DEPTH} deep") from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SpecError(
+            f"{source}: the top level must be a mapping of keys (got {type(data).__name__})"
+        )
+    if too_deep(data):
+        raise NestingError(f"{source} nests tables or arrays more than {MAX_DEPTH} deep")
+    return _yaml_plain(data, source)
+
+
+def _yaml_plain(value: Any, source: str, path: str = "") -> Any:
+    """YAML values as TOML would give them: string keys; dates and times stay values that
+    the spec's fields reject by name. YAML 1.1 reads `3e-5` (no dot) as a string: pydantic
+    turns such strings into numbers where a field wants one."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not isinstance(k, str):
+                where = f"{path}.{k}" if path else str(k)
+                raise SpecError(f"{source}: key {where!r} must be a string")
+            out[k] = _yaml_plain(v, source, f"{path}.{k}" if path else k)
+        return out
+    if isinstance(value, list):
+        return [_yaml_plain(v, source, f"{path}.{i}") for i, v in enumerate(value)]
+    return value
+
+
 def read_toml(path: Path, what: str = "spec file") -> dict:
-    """A TOML file (a regular file of bounded size, see `read_input_file`) as a dict."""
+    """A spec file (a regular file of bounded size, see `read_input_file`) as a dict: TOML,
+    or YAML when its name ends in .yaml or .yml (same validation afterwards)."""
     text = read_input_file(path, what, SpecError, SPEC_LIMIT)
+    if Path(path).suffix.lower() in YAML_SUFFIXES:
+        return parse_yaml(text, f"{what} {str(path)!r}")
     return parse_toml(text, f"{what} {str(path)!r}")
 
 
@@ -270,7 +331,7 @@ def spec_from_dict(data: dict) -> ExperimentSpec:
 
 
 def load_spec(path: str | Path | None = None, overrides: list[str] | None = None) -> ExperimentSpec:
-    """Load a TOML spec (None: the built-in quickstart), apply `--set` overrides, validate."""
+    """Load a TOML or YAML spec (None: the quickstart), apply `--set` overrides, validate."""
     path = Path(path) if path is not None else QUICKSTART
     data = _absolute_paths(read_toml(path), path.resolve().parent)
     return spec_from_dict(apply_overrides(data, list(overrides or [])))

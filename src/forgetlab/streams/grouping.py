@@ -26,9 +26,11 @@ class GroupingSpec(SpecModel):
 
     path_fields: ClassVar[tuple[str, ...]] = ()  # fields holding paths, relative to the spec
 
-    scenario: Scenario = "class_incremental"
-    text_column: str = "text"
-    label_column: str = "label"
+    scenario: Scenario = Field(
+        "class_incremental", description="all labels compete, or only the task's (task id given)"
+    )
+    text_column: str = Field("text", description="column holding the input text")
+    label_column: str = Field("label", description="column holding the label")
     task_column: str = Field("task", description="optional column naming each row's task")
     classes_per_task: PositiveInt | None = Field(
         None, description="labels per task when the data has no task column (default: one task)"
@@ -40,8 +42,8 @@ class GroupingSpec(SpecModel):
     labels: list[str] | None = Field(None, description="the label set; other labels are errors")
     shuffle_classes: bool = Field(False, description="permute labels by seed before grouping")
     test_fraction: float = Field(0.2, gt=0, lt=1, description="test share when no test split")
-    max_train_per_class: PositiveInt | None = None
-    max_test_per_class: PositiveInt | None = None
+    max_train_per_class: PositiveInt | None = Field(None, description="cap training rows per label")
+    max_test_per_class: PositiveInt | None = Field(None, description="cap test rows per label")
     seed: int = Field(0, description="seed for the split, class order and subsampling")
     prompt: str = Field(DEFAULT_PROMPT, description="text-to-text prompt; {text} is the input")
 

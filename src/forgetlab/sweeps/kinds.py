@@ -62,10 +62,10 @@ def _run_experiment(text: str, run_dir: Path) -> bool:
         and (run_dir / "spec.toml").read_text() == _dump_experiment(spec)
     )
     if killed:
-        resume(run_dir, progress=False)
+        resume(run_dir, progress=False, narrate=True)  # plain lines: the cell log
         return True
     clear_failed_attempt(run_dir)
-    run(spec, out=run_dir, overwrite=True, progress=False)
+    run(spec, out=run_dir, overwrite=True, progress=False, narrate=True)
     return False
 
 

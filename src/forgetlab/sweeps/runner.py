@@ -9,10 +9,11 @@ same spec) and reruns the others (failed, killed or never started) with overwrit
 
 from __future__ import annotations
 
+import logging
 from collections import deque
 from pathlib import Path
 
-from forgetlab.errors import RunDirError, SpecError
+from forgetlab.errors import ForgetlabError, RunDirError, SpecError
 from forgetlab.fileio import atomic_write
 from forgetlab.progress import progress_bar
 from forgetlab.runs import guard
@@ -31,6 +32,10 @@ from forgetlab.sweeps.plan import SweepPlan, plan_sweep
 from forgetlab.sweeps.spec import SweepSpec, dump_sweep
 
 SWEEP_FILE = "sweep.toml"
+# Write report.html at the end of every sweep unless `run_sweep(report=False)`; the test
+# suite turns the default off (tests/conftest.py), as for runs.
+REPORT_BY_DEFAULT = True
+log = logging.getLogger("forgetlab.sweeps")
 
 
 def default_sweep_dir(name: str, root: Path = Path("runs/sweeps")) -> Path:
@@ -77,19 +82,25 @@ def _backend(spec: SweepSpec):
     return LocalBackend(spec.backend.workers)
 
 
-def execute(plan: SweepPlan, out: str | Path | None = None, progress: bool = False) -> Sweep:
-    """Run a validated plan's unfinished cells; write cells.json as they finish."""
+def execute(
+    plan: SweepPlan,
+    out: str | Path | None = None,
+    progress: bool = False,
+    report: bool | None = None,
+) -> Sweep:
+    """Run a validated plan's unfinished cells; write cells.json as they finish, then the
+    tables and (unless `report` is False) report.html."""
     spec = plan.spec
     root = Path(out) if out is not None else default_sweep_dir(spec.name)
     prepare_dir(root, spec)
     lock = guard.DirLock(root, "sweep")  # one process per sweep directory at a time
     try:
-        return _execute(plan, root, progress)
+        return _execute(plan, root, progress, report)
     finally:
         lock.release()
 
 
-def _execute(plan: SweepPlan, root: Path, progress: bool) -> Sweep:
+def _execute(plan: SweepPlan, root: Path, progress: bool, report: bool | None) -> Sweep:
     spec = plan.spec
     dump = cell_kinds.get(spec.kind).dump
     texts = {c.id: dump(plan.specs[c.id]) for c in plan.cells}
@@ -118,7 +129,22 @@ def _execute(plan: SweepPlan, root: Path, progress: bool) -> Sweep:
         _run_cells(spec, root, index, todo, texts, progress)
     sweep = load_sweep(root)
     sweep.write_tables()
+    if report if report is not None else REPORT_BY_DEFAULT:
+        _write_report(root)
     return sweep
+
+
+def _write_report(root: Path) -> None:
+    """SWEEP_DIR/report.html, titled by the sweep's name; a sweep whose cells all failed (or
+    a report that cannot be drawn) keeps its tables and says why in one warning."""
+    from forgetlab.reports import write_sweep_report
+
+    try:
+        write_sweep_report(root)
+    except ForgetlabError as e:
+        log.warning("no report.html for sweep %s: %s", root, e)
+    except Exception as e:  # the cells and tables are done; `forgetlab report DIR` retries
+        log.warning("no report.html for sweep %s: %s: %s", root, type(e).__name__, e)
 
 
 def _run_cells(spec, root: Path, index: SweepIndex, todo: deque, texts: dict, progress: bool):
@@ -167,6 +193,12 @@ def _previous_runs(root: Path) -> dict[str, tuple]:
         return {}
 
 
-def run_sweep(spec: SweepSpec, out: str | Path | None = None, progress: bool = False) -> Sweep:
-    """Validate every cell (SpecError naming the cell before anything runs), then execute."""
-    return execute(plan_sweep(spec), out=out, progress=progress)
+def run_sweep(
+    spec: SweepSpec,
+    out: str | Path | None = None,
+    progress: bool = False,
+    report: bool | None = None,
+) -> Sweep:
+    """Validate every cell (SpecError naming the cell before anything runs), then execute;
+    report.html at the end unless `report` is False."""
+    return execute(plan_sweep(spec), out=out, progress=progress, report=report)

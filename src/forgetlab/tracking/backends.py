@@ -1,4 +1,4 @@
-"""TensorBoard and MLflow writers behind one small interface, imported only when enabled.
+"""TensorBoard, MLflow and W&B writers behind one small interface, imported only when enabled.
 
 writer = TensorBoardWriter(Path("runs/x/tensorboard"))
 writer.scalars({"accuracy/t0": 0.9}, step=0); writer.close()
@@ -82,3 +82,48 @@ class MLflowWriter:
 
     def close(self, status: str) -> None:
         self.client.set_terminated(self.run_id, status=status)
+
+
+class WandbWriter:
+    """One Weights & Biases run through the Run object `wandb.init` returns (its own run:
+    `reinit="create_new"`, so no global `wandb.run` is reused). `mode` None: wandb's own
+    choice (WANDB_MODE, then online); "offline" writes RUN_DIR/wandb/ for `wandb sync`."""
+
+    def __init__(
+        self,
+        project: str,
+        run_name: str,
+        run_dir: Path,
+        entity: str | None = None,
+        mode: str | None = None,
+    ) -> None:
+        require("wandb", "log.wandb", "wandb")
+        import wandb
+
+        settings = wandb.Settings(
+            silent=True, console="off", save_code=False, x_disable_stats=True, x_disable_meta=True
+        )
+        self.run_dir = Path(run_dir)
+        self.run = wandb.init(
+            project=project,
+            entity=entity,
+            name=run_name,
+            dir=str(self.run_dir),
+            mode=mode,
+            reinit="create_new",
+            settings=settings,
+        )
+
+    def params(self, params: dict[str, Any], spec_text: str) -> None:
+        self.run.config.update(params, allow_val_change=True)
+
+    def scalars(self, values: dict[str, float], step: int) -> None:
+        self.run.log(dict(values), step=step)
+
+    def files(self, paths: list[Path]) -> None:
+        for path in paths:
+            if path.is_file():
+                self.run.save(str(path), base_path=str(path.parent), policy="now")
+
+    def close(self, status: str) -> None:
+        self.run.finish(exit_code=0 if status == "FINISHED" else 1)

@@ -1,4 +1,4 @@
-"""RunLogger: send a run's per-stage numbers to TensorBoard and/or MLflow (`[log]` in the spec).
+"""RunLogger: send a run's per-stage numbers to TensorBoard, MLflow and/or W&B (`[log]`).
 
 logger = RunLogger(spec, run_dir, tasks=stream.task_names)   # SpecError if a backend is missing
 logger.log_stage(stage, record, metrics)   # after each stage (record: StageRecord or its dict)
@@ -15,7 +15,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from forgetlab.tracking.backends import MLflowWriter, TensorBoardWriter, require
+from forgetlab.tracking.backends import MLflowWriter, TensorBoardWriter, WandbWriter, require
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_\-./ ]")
 
@@ -44,6 +44,8 @@ def check_backends(log) -> None:
         require("tensorboard", "log.tensorboard", "tensorboard")
     if log.mlflow:
         require("mlflow", "log.mlflow", "mlflow")
+    if log.wandb:
+        require("wandb", "log.wandb", "wandb")
 
 
 class RunLogger:
@@ -68,6 +70,16 @@ class RunLogger:
                     log.mlflow_tracking_uri,
                     log.mlflow_experiment or spec.name,
                     run_name=f"{spec.name}/{self.run_dir.name}",
+                )
+            )
+        if log.wandb:
+            self.writers.append(
+                WandbWriter(
+                    log.wandb_project or spec.name,
+                    run_name=f"{spec.name}/{self.run_dir.name}",
+                    run_dir=self.run_dir,
+                    entity=log.wandb_entity,
+                    mode=log.wandb_mode,
                 )
             )
         params = flatten(spec.model_dump(mode="json", exclude_none=True))
@@ -105,7 +117,8 @@ class RunLogger:
             w.scalars(values, stage)
 
     def close(self, failed: bool = False) -> None:
-        """Attach results.json, scores.csv, report.html (MLflow) and end the backends' runs."""
+        """Attach results.json, scores.csv, report.html (MLflow, W&B) and end the backends'
+        runs."""
         files = [self.run_dir / n for n in ("results.json", "scores.csv", "report.html")]
         for w in self.writers:
             if not failed:
