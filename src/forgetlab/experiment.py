@@ -17,7 +17,6 @@ from pathlib import Path
 
 from forgetlab.errors import Interrupted, RunDirError
 from forgetlab.metrics import MetricInputs, evaluate_metrics
-from forgetlab.metrics.baselines import NEAR_CHANCE, chance_matrix, majority_accuracy
 from forgetlab.metrics.distance import forgetting_by_distance
 from forgetlab.models import build_learner
 from forgetlab.models.zoo import provenance
@@ -27,8 +26,16 @@ from forgetlab.runs import resume as resume_state
 from forgetlab.runs.narration import preamble, quiet_libraries, say, stage_line
 from forgetlab.runs.provenance import git_info, versions
 from forgetlab.runs.result import Run
-from forgetlab.runs.schema import Baselines, ModelInfo, ResultsFile, StageRecord
+from forgetlab.runs.resume_check import check_same_experiment
+from forgetlab.runs.schema import ModelInfo, ResultsFile, StageRecord
 from forgetlab.runs.scores import nan_to_none, run_columns, score_rows
+from forgetlab.runs.stage_records import (
+    baselines_of,
+    json_safe,
+    result_from_json,
+    result_to_json,
+    strategy_cost,
+)
 from forgetlab.runs.store import NullStore, RunStore, default_run_dir
 from forgetlab.spec import ExperimentSpec, dump_spec, load_spec
 from forgetlab.strategies import build_strategies
@@ -136,7 +143,7 @@ class Session:
         self.total_params = sum(p.numel() for p in self.learner.parameters())
         self.provenance = {"versions": versions(), "git": git_info()}  # once per run
         self.task_hashes = {t.name: t.data_hash() for t in self.stream.tasks}
-        self.baselines = _baselines(self.stream)
+        self.baselines = baselines_of(self.stream)
         self.started_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
         self.history = History()
         self.results_so_far: list[StageResult] = []  # trained stages, in order
@@ -174,7 +181,7 @@ class Session:
         resume_state.restore_weights(state, self.learner)
         p = state.payload
         self.history = History(p["initial"], [s["records"] for s in p["stages"]])
-        self.results_so_far = [_result_from_json(s) for s in p["stages"]]
+        self.results_so_far = [result_from_json(s) for s in p["stages"]]
         self.initial_observer_s = p["initial_observer_s"]
         self.started_at, self.earlier_wall_s = p["started_at"], p["wall_time_s"]
         self.resumed_after = [*p["resumed_after"], state.stage]
@@ -269,7 +276,7 @@ class Session:
             "task_hashes": self.task_hashes,
             "initial": self.history.initial,
             "initial_observer_s": self.initial_observer_s,
-            "stages": [_result_to_json(r) for r in self.results_so_far],
+            "stages": [result_to_json(r) for r in self.results_so_far],
             "started_at": self.started_at,
             "wall_time_s": self._wall(),
             "resumed_after": self.resumed_after,
@@ -330,7 +337,7 @@ class Session:
             device=str(self.device),
             scenario=stream.scenario,
             stream=stream.name,
-            stream_info=_json_safe(stream.info),
+            stream_info=json_safe(stream.info),
             tasks=stream.task_names,
             classes=list(stream.class_names),
             task_classes=task_classes(stream),
@@ -345,7 +352,7 @@ class Session:
             ),
             method=self.spec.method.kind,
             strategies=[s.kind for s in self.spec.strategy],
-            strategy_cost=_strategy_cost(self.strategies, self.results_so_far),
+            strategy_cost=strategy_cost(self.strategies, self.results_so_far),
             strategy_info={st.spec.kind: st.summary() for st in self.strategies if st.summary()},
             initial_accuracy=b,
             accuracy_matrix=R,
@@ -367,94 +374,3 @@ class Session:
             **sections,
             **self.provenance,
         )
-
-
-def check_same_experiment(payload: dict, spec: ExperimentSpec, task_hashes: dict) -> None:
-    """RunDirError when spec.toml or the data no longer describe the saved state."""
-    saved = payload.get("spec")
-    if saved is not None:
-        now = spec.model_dump(mode="json")
-        changed = _first_difference(saved, now)
-        if changed is not None:
-            raise RunDirError(
-                f"cannot resume: spec.toml changed since the run started ({changed}); "
-                "restore it or start a new run"
-            )
-    for name, h in (payload.get("task_hashes") or {}).items():
-        if task_hashes.get(name) != h:
-            raise RunDirError(
-                f"cannot resume: the data of task {name!r} changed since the run started"
-            )
-
-
-def _first_difference(a, b, path: str = "") -> str | None:
-    """The dotted path of the first field where two JSON trees differ, or None."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        for key in sorted(set(a) | set(b)):
-            d = _first_difference(a.get(key), b.get(key), f"{path}.{key}" if path else key)
-            if d is not None:
-                return d
-        return None
-    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-        for i, (x, y) in enumerate(zip(a, b)):
-            d = _first_difference(x, y, f"{path}.{i}")
-            if d is not None:
-                return d
-        return None
-    return None if a == b else f"{path or 'spec'}: {a!r} -> {b!r}"
-
-
-def _baselines(stream) -> Baselines | None:
-    """Chance (1 / candidates) and majority-class accuracy per cell of R; None for generative
-    streams, whose scores are text similarities without a candidate set."""
-    if stream.generative:
-        return None
-    chance = chance_matrix(stream)
-    return Baselines(
-        chance=chance[1:],
-        initial_chance=chance[0],
-        majority=majority_accuracy(stream),
-        near_chance_threshold=NEAR_CHANCE,
-    )
-
-
-def _json_safe(info: dict) -> dict:
-    """The JSON-able part of a stream's info (plain values, lists and tables)."""
-    try:
-        return json.loads(json.dumps(info))
-    except (TypeError, ValueError):
-        return {k: v for k, v in info.items() if isinstance(v, (str, int, float, list, dict))}
-
-
-def _strategy_cost(strategies, results: list[StageResult]) -> dict[str, dict[str, float]]:
-    """Per strategy: seconds in its hooks (in all, and per hook), bytes of fitted state."""
-    cost: dict[str, dict[str, float]] = {}
-    for st in strategies:
-        kind = st.spec.kind
-        per_hook: dict[str, float] = {}
-        for r in results:
-            for hook, s in (r.stats.hook_s or {}).get(kind, {}).items():
-                per_hook[hook] = per_hook.get(hook, 0.0) + s
-        cost[kind] = {
-            "seconds": sum(per_hook.values()),
-            "state_bytes": float(st.state_bytes()),
-            **{f"{hook}_s": s for hook, s in per_hook.items()},
-        }
-    return cost
-
-
-def _result_to_json(r: StageResult) -> dict:
-    """A trained stage's result as JSON, for the resume state."""
-    return {
-        "stage": r.stage,
-        "stats": {**r.stats.__dict__, "trained": sorted(r.stats.trained)},
-        "records": r.records,
-        "observer_s": r.observer_s,
-    }
-
-
-def _result_from_json(d: dict) -> StageResult:
-    from forgetlab.train.loop import StageStats
-
-    stats = StageStats(**{**d["stats"], "trained": frozenset(d["stats"]["trained"])})
-    return StageResult(d["stage"], stats, d["records"], d["observer_s"], stats.trained)
