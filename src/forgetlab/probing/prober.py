@@ -346,52 +346,10 @@ class Prober:
         )
 
     def score_rows(self) -> list[tuple]:
-        """(stage, task, metric, value, layer) rows: `probe_acc` (the primary probe, mean
-        over subsamples), `probe_acc_<kind>`, `probe0_acc_<kind>` (baseline, with that
-        stage's class set) for every layer; the primary probe's interval
-        (`probe_acc_low`/`_high`) and paired-test p-values (`probe_p_vs_model`,
-        `probe_p_vs_baseline`) at the last layer; `cka` per layer; `separability` and
-        `overlap` at the last layer."""
-        names, last = self.stream.task_names, self.layers[-1]
-        rows: list[tuple] = []
+        """Rows for scores.csv (see `forgetlab.probing.score_rows.score_rows`)."""
+        from forgetlab.probing.score_rows import score_rows
 
-        def acc_rows(stage: int, metric: str, acc: Matrix) -> None:
-            for li, layer in enumerate(self.layers):
-                rows.extend(
-                    (stage, names[t], metric, v, layer)
-                    for t, v in enumerate(acc[li])
-                    if v is not None
-                )
-
-        for stage in sorted(self.records_):
-            rec = self.records_[stage]
-            probes = rec["probes"]
-            acc_rows(stage, "probe_acc", probes[self.primary]["accuracy"])
-            for kind in self.kinds:
-                acc_rows(stage, f"probe_acc_{kind}", probes[kind]["accuracy"])
-            for kind in self.kinds:
-                if "baseline" in probes[kind]:
-                    acc_rows(stage, f"probe0_acc_{kind}", probes[kind]["baseline"])
-            main = probes[self.primary]
-            for t, ci in enumerate(main["interval"][-1]):
-                if ci is not None:
-                    rows.append((stage, names[t], "probe_acc_low", ci[0], last))
-                    rows.append((stage, names[t], "probe_acc_high", ci[1], last))
-            for key in ("vs_model", "vs_baseline"):
-                for t, test in enumerate(main.get(key) or []):
-                    if test is not None:
-                        rows.append((stage, names[t], f"probe_p_{key}", test["p"], last))
-            rows.extend(
-                (stage, "", "cka", v, k) for k, v in zip(self.layers, rec["cka"]) if v is not None
-            )
-            rows.extend(
-                (stage, names[t], "separability", v, last)
-                for t, v in enumerate(rec["separability"])
-                if v is not None
-            )
-            if rec["overlap"] is not None:
-                rows.append((stage, "", "overlap", rec["overlap"], last))
-        return rows
+        return score_rows(self)
 
     # ---- resume ---------------------------------------------------------------------
     def _identity(self) -> dict:
