@@ -7,7 +7,8 @@ from forgetlab.probing.schema import Matrix
 
 def score_rows(prober) -> list[tuple]:
     """A prober's (stage, task, metric, value, layer) rows for scores.csv: `probe_acc` (the
-    primary probe, mean over subsamples), `probe_acc_<kind>`, `probe0_acc_<kind>` (baseline, with that
+    primary probe, mean over subsamples), `probe_acc_<kind>`, `probe0_acc_<kind>` (baseline,
+    with that
     stage's class set) for every layer; the primary probe's interval
     (`probe_acc_low`/`_high`) and paired-test p-values (`probe_p_vs_model`,
     `probe_p_vs_baseline`) at the last layer; `cka` per layer; `separability` and
