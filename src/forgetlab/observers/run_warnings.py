@@ -3,7 +3,8 @@ results.json as `warnings: list[str]`.
 
 - a task not learned: its diagonal R[i][i] at or below its chance level + `UNLEARNED_MARGIN`
   right after training on it (suggests raising train.lr or train.epochs);
-- a replay memory (er, derpp, agem `memory_size`) at least as large as the whole stream's
+- a replay memory (strategies with `replays = True`: er, derpp, agem) whose `memory_size` is
+  at least as large as the whole stream's
   training set: replay then keeps every example and the strategy becomes joint training;
 - train.lr far from what the model needs: above `FULL_FT_MAX_LR` for full fine-tuning of a
   pretrained transformer, or below `MIN_LR` for any model.
@@ -21,8 +22,6 @@ from forgetlab.observers.base import History, Observer, ObserverEnv, StageView, 
 UNLEARNED_MARGIN = 0.05
 FULL_FT_MAX_LR = 1e-3
 MIN_LR = 1e-6
-REPLAY_KINDS = ("er", "derpp", "agem")
-DEFAULT_MEMORY = 200  # agem without memory_size (retrieval.store.DEFAULT_SIZE)
 
 log = logging.getLogger("forgetlab")
 
@@ -42,14 +41,17 @@ def unlearned_tasks(diagonal: list[float], chance: list[float], names: list[str]
 def replay_memory_size(strategy) -> int | None:
     """The examples a replay strategy's memory holds by `memory_size` (None: sized otherwise,
     or not a replay strategy)."""
-    if strategy.kind not in REPLAY_KINDS:
+    from forgetlab.retrieval.store import DEFAULT_SIZE
+    from forgetlab.strategies import strategies
+
+    if not strategies.get(strategy.kind).replays:
         return None
     if getattr(strategy, "memory_fraction", None) is not None:
         return None
     if getattr(strategy, "selection", None) == "all":
         return None
     size = getattr(strategy, "memory_size", None)
-    return size if size is not None else DEFAULT_MEMORY
+    return size if size is not None else DEFAULT_SIZE
 
 
 def memory_warnings(strategies, train_examples: int) -> list[str]:

@@ -66,6 +66,7 @@ def _flat(grads, like: list[torch.Tensor]) -> torch.Tensor:
 @strategies.register("agem", help="A-GEM: project updates that would raise the memory's loss")
 class AGEM(Strategy):
     Spec = AGEMSpec
+    replays = True
 
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):

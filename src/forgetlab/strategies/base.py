@@ -133,6 +133,9 @@ class Strategy:
     requires: ClassVar[dict[str, tuple[str, str]]] = {}
     # Fitted attributes rebuilt by begin_task at every stage, so not saved for resume.
     transient: ClassVar[tuple[str, ...]] = ()
+    # Whether the strategy trains on a replay memory of earlier examples (er, derpp, agem):
+    # one as large as the stream's training set makes it joint training (a run warns).
+    replays: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kw) -> None:
         super().__init_subclass__(**kw)

@@ -35,6 +35,7 @@ class DERPPSpec(SpecModel):
 @strategies.register("derpp", help="DER++: replay with stored logits (MSE) plus labels (CE)")
 class DERPP(Strategy):
     Spec = DERPPSpec
+    replays = True
     requires = {"mode": ("classifier", "it replays class logits")}
 
     def begin_task(self, ctx: TaskContext) -> None:

@@ -53,6 +53,7 @@ def memory_capacity(spec, ctx: TaskContext) -> int:
 @strategies.register("er", help="experience replay from a fixed-size memory (reservoir/balanced)")
 class ER(Strategy):
     Spec = ERSpec
+    replays = True
 
     def begin_task(self, ctx: TaskContext) -> None:
         if not hasattr(self, "memory_"):
