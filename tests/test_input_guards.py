@@ -189,3 +189,26 @@ def test_fit_accepts_the_limit_exactly_and_models_without_positions():
     _fit(model={"name": "tiny-lstm"}, train={"max_length": 5000})  # an LSTM has no limit
     with pytest.raises(SpecError, match="limit of 256 tokens"):
         _fit(train={"max_length": 257})
+
+
+# -- hub models offline -----------------------------------------------------------------------
+def test_an_uncached_hub_model_is_a_note_at_validate_and_one_line_at_run(
+    tmp_path: Path, capsys, monkeypatch
+):
+    """No network and no cache: `validate` says the model was not checked and what a run
+    needs; `run` refuses in one line that names the three ways out, and writes nothing."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    d = tiny_wordnet()
+    d["model"] = {"name": "forgetlab-tests/not-a-cached-model"}
+    spec = tmp_path / "hub.toml"
+    spec.write_text(tomli_w.dumps(d))
+    code, out, _ = cli(capsys, "validate", str(spec))
+    assert code == 0
+    assert "was not checked" in out and "local directory" in out
+    code, _, err = cli(capsys, "run", str(spec), "--out", str(tmp_path / "run"), "--quiet")
+    assert code == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and "not in the Hugging Face cache" in lines[0]
+    assert "network" in lines[0] and "local directory" in lines[0]
+    assert not (tmp_path / "run").exists()

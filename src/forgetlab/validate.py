@@ -23,6 +23,8 @@ class ValidationReport:
     examples: list[tuple[str, str]]  # (task name, first training example as the model sees it)
     # text-to-text learners with a tokenizer at hand: (task name, {label: tokens it takes})
     label_tokens: list[tuple[str, dict[str, int]]] = ()
+    # a hub model whose config is neither cached nor reachable: what the run will need
+    model_note: str | None = None
 
 
 def label_token_table(stream: Stream, tokenizer) -> list[tuple[str, dict[str, int]]]:
@@ -85,7 +87,16 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     stream = build_experiment_stream(spec)
     from forgetlab.models.tokenizer_check import check_tokenizer, sample_texts
 
-    backbone, tokenizer = skeleton(spec.model) or (None, None)
+    found = skeleton(spec.model)
+    backbone, tokenizer = found or (None, None)
+    note = None
+    if found is None:
+        from forgetlab.models.zoo import OFFLINE_HELP
+
+        note = (
+            f"model {spec.model.name!r}: its config is neither in the Hugging Face cache nor "
+            f"reachable here, so the model was not checked; {OFFLINE_HELP}"
+        )
     check_tokenizer(spec.model, backbone, tokenizer, sample_texts(stream))
     if backbone is not None:
         check_fit(backbone, tokenizer, spec)
@@ -105,4 +116,4 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     tokens = []
     if mode == "text_to_text" and tokenizer is not None and not stream.generative:
         tokens = label_token_table(stream, tokenizer)
-    return ValidationReport(stream, mode, source, examples, tokens)
+    return ValidationReport(stream, mode, source, examples, tokens, note)

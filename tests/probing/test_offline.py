@@ -57,9 +57,13 @@ def test_probe_a_run_with_only_the_last_checkpoint(run_dir: Path, tmp_path: Path
     partial = tmp_path / "run"
     shutil.copytree(run_dir, partial)
     shutil.rmtree(partial / "checkpoints" / "stage_000")
+    (partial / "report.html").unlink()
     code, out, err = cli(capsys, "probe", str(partial))
     assert code == 0, err
     assert "stages [0] have no checkpoint" in out
+    # probing into the run's own folder refreshes the run's report with the probing section
+    assert "report refreshed" in out
+    assert "Probing: representation vs classifier" in (partial / "report.html").read_text()
     res = json.loads((partial / "probing" / "probing.json").read_text())
     assert res["accuracy_matrix"][0] == [None, None] and None not in res["accuracy_matrix"][1]
     assert res["cka"][1] == [None, None, None]  # no stage-0 features to compare with

@@ -72,6 +72,11 @@ def probe_cmd(
             "their rows are null"
         )
     console.print(f"results in [bold]{report.out}[/bold] (probing.json, probing.csv)")
+    if Path(report.out).resolve() == (Path(run_dir) / "probing").resolve():
+        from forgetlab.reports.run_report import write_run_report
+
+        page = write_run_report(run_dir)  # the run's report now shows the probing section
+        console.print(f"report refreshed: [bold]{page}[/bold]")
 
 
 def probe_checkpoints_cmd(

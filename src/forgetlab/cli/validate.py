@@ -38,6 +38,8 @@ def validate_cmd(
 
     for line in label_token_lines(report.label_tokens):
         console.print(line, markup=False)
+    if report.model_note:
+        console.print(f"[yellow]note:[/yellow] {report.model_note}", highlight=False)
     strategies = ", ".join(x.kind for x in resolved.strategy)
     console.print(
         f"model {resolved.model.name!r} ({report.model_source}), strategy {strategies}: ok"
