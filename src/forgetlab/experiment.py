@@ -131,7 +131,12 @@ class Session:
         self.narrate = (progress if narrate is None else narrate) and self.dist.main
         self.report = (REPORT_BY_DEFAULT if report is None else report) and self.dist.main
         self.stream = build_experiment_stream(spec)
+        t_stream = time.perf_counter()
         self.learner = build_learner(spec, self.stream)
+        self.setup_line = (
+            f"stream built in {t_stream - self.t_start:.1f} s, model loaded in "
+            f"{time.perf_counter() - t_stream:.1f} s"
+        )
         self.device = self.dist.device(spec.train.device)
         self.learner.to(self.device)
         self.strategies = build_strategies(spec.strategy)
@@ -194,6 +199,7 @@ class Session:
     def _train(self, start: int) -> Run:
         last = len(self.stream.tasks) - 1
         if self.narrate:
+            say(self.setup_line)
             for line in preamble(self.spec, self.stream, self.learner):
                 say(line)
             if start > 0:
@@ -244,7 +250,10 @@ class Session:
         if self.report:
             from forgetlab.reports import write_run_report  # matplotlib: only when needed
 
+            t0 = time.perf_counter()
             write_run_report(self.store.root)
+            if self.narrate:
+                say(f"report written in {time.perf_counter() - t0:.1f} s")
         if self.dist.main:
             resume_state.clear(self.store.root)
         return Run(self.store.root, final if self.dist.main else None)
@@ -266,7 +275,7 @@ class Session:
         name = "score" if self.stream.generative else "acc"
         task = self.stream.task_names[result.stage] if result.stage >= 0 else ""
         stats = result.stats if result.stage >= 0 else None
-        return stage_line(result.stage, row, stats, task, name)
+        return stage_line(result.stage, row, stats, task, name, result.observer_s)
 
     def _save_resume_state(self, stage: int) -> None:
         if not self.dist.main:

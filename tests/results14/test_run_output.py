@@ -45,7 +45,8 @@ def test_run_prints_tasks_with_labels_and_a_line_per_stage(tmp_path, toy_files, 
 
     run = load_run(tmp_path / "run")
     R, b = run.accuracy_matrix, run.initial_accuracy
-    assert f"before training: acc {b[0]:.2f} {b[1]:.2f}" in lines
+    assert any(x.startswith(f"before training: acc {b[0]:.2f} {b[1]:.2f}") for x in lines)
+    assert re.fullmatch(r"stream built in [\d.]+ s, model loaded in [\d.]+ s", lines[0])
     for i, (task, stage) in enumerate(zip(run.tasks, run.results.stages)):
         line = next(x for x in lines if x.startswith(f"stage {i} {task}: "))
         assert f"{stage.steps} steps, loss {stage.mean_loss:.3g}, " in line
@@ -89,3 +90,28 @@ def test_python_api_is_silent_unless_asked(tmp_path, toy_files, capsys):
 
     run(load_spec(files_spec(tmp_path, *toy_files)), out=tmp_path / "run")
     assert capsys.readouterr().out == ""
+
+
+def test_stage_lines_name_where_the_time_went():
+    """Strategy hooks and observers that took time are named in the stage line (e.g. EWC's
+    Fisher in end_task, probing, checkpoints); what took under 0.05 s is left out."""
+    from types import SimpleNamespace
+
+    from forgetlab.runs.narration import stage_line
+
+    stats = SimpleNamespace(
+        steps=28,
+        mean_loss=0.3141,
+        seconds=12.04,
+        hook_s={"ewc": {"penalty": 0.41, "end_task": 5.06, "begin_task": 0.001}},
+    )
+    observers = {"evaluate": 2.04, "probe": 3.1, "checkpoint": 0.02}
+    line = stage_line(1, [0.0, 0.987], stats, "t1", "acc", observers)
+    assert line == (
+        "stage 1 t1: 28 steps, loss 0.314, acc 0.00 0.99 "
+        "(12.0 s; ewc penalty 0.4 s, ewc end_task 5.1 s, evaluate 2.0 s, probe 3.1 s)"
+    )
+    before = stage_line(-1, [0.5, 0.25], None, "", "acc", {"evaluate": 1.0})
+    assert before == "before training: acc 0.50 0.25 (evaluate 1.0 s)"
+    quiet = SimpleNamespace(steps=2, mean_loss=1.0, seconds=0.5, hook_s=None)
+    assert stage_line(0, [0.5], quiet, "t0") == "stage 0 t0: 2 steps, loss 1, acc 0.50 (0.5 s)"
