@@ -73,7 +73,8 @@ def assert_not_blank(pixels: np.ndarray) -> None:
 
 def test_run_report_opens_in_chromium(tiny_run_with_probing: Path, tmp_path: Path):
     html = write_run_report(tiny_run_with_probing)
-    assert html.read_text().count("<img ") == 8  # with the per-task probe intervals
+    # with the per-task probe intervals and the confusion figure
+    assert html.read_text().count("<img ") == 9
     assert_not_blank(open_in_browser(html, tmp_path))
 
 

@@ -19,11 +19,12 @@ from forgetlab.train.batching import make_batches
 
 
 def items(n: int, task: int = 0, classes: int = 2, seed: int = 0, uid0: int = 0) -> list[Encoded]:
-    """n encoded examples with lengths 4..63 drawn at random (a long-tailed mix)."""
+    """n encoded examples with lengths 4..63 drawn at random (a long-tailed mix); each has
+    its own tokens (its uid first), so no two are copies of one example."""
     rng = random.Random(seed)
     return [
         Encoded(
-            tuple(range(rng.randint(4, 63))),
+            (uid0 + i, *range(1, rng.randint(4, 63))),
             label=task * classes + i % classes,
             task=task,
             uid=uid0 + i,
@@ -201,7 +202,9 @@ def test_lamol_pseudo_examples_are_grouped_with_the_task():
         Example("y" * n, 1, 0, 10_000 + i)
         for i, n in enumerate(random.Random(1).choices(range(4, 64), k=64))
     ]
-    encode = lambda exs: [Encoded(tuple(range(len(e.text))), e.label, e.task, e.uid) for e in exs]  # noqa: E731
+    encode = lambda exs: [  # noqa: E731  (uid first: no two examples are copies)
+        Encoded((e.uid, *range(1, len(e.text))), e.label, e.task, e.uid) for e in exs
+    ]
     ctx = SimpleNamespace(
         task=SimpleNamespace(train=tuple(current)),
         batches=lambda exs: make_batches(encode(exs), random.Random(0), batch_size=16),

@@ -87,7 +87,9 @@ class EWC(ImportanceRegularizer):
 
     def importance(self, ctx: TaskContext, examples) -> dict[str, torch.Tensor]:
         batches, objective = self.importance_batches(ctx, examples), task_losses
-        if self.spec.fisher == "true":
+        # generative (chat) streams: the empirical Fisher (the true one would sample whole
+        # responses from the model, which is not implemented)
+        if self.spec.fisher == "true" and not ctx.stream.generative:
             seed = ctx.rng.getrandbits(63)
             copies = [
                 (dataclasses.replace(b, uids=b.uids + k * DRAW), m)
