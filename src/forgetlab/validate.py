@@ -91,7 +91,7 @@ def validate(spec: ExperimentSpec) -> ValidationReport:
     backbone, tokenizer = found or (None, None)
     note = None
     if found is None:
-        from forgetlab.models.zoo import OFFLINE_HELP
+        from forgetlab.models.load_errors import OFFLINE_HELP
 
         note = (
             f"model {spec.model.name!r}: its config is neither in the Hugging Face cache nor "

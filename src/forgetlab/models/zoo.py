@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from forgetlab.errors import ForgetlabError, SpecError
 from forgetlab.fileio import SPEC_LIMIT, read_input_file
+from forgetlab.models.load_errors import load_failure
 from forgetlab.registry import Registry
 
 if TYPE_CHECKING:
@@ -299,45 +300,6 @@ def build_registered(spec: ModelSpec) -> tuple[Any, Any]:
     return backbone, tok
 
 
-def _first_line(e: BaseException) -> str:
-    text = str(e).strip()
-    return text.splitlines()[0] if text else type(e).__name__
-
-
-OFFLINE_HELP = (
-    "a run needs network access to the Hugging Face hub, a cache that already holds the model "
-    "(HF_HOME, filled with `huggingface-cli download NAME` where there is network), or a "
-    "local directory as model.name"
-)
-
-
-def _offline(reason: str) -> bool:
-    """Whether transformers failed because the hub could not be reached (or is switched off)."""
-    text = reason.lower()
-    return any(
-        k in text
-        for k in ("offline", "couldn't connect", "could not connect", "connection", "cached")
-    )
-
-
-def _load_failure(spec: ModelSpec, e: BaseException) -> ForgetlabError:
-    """One line for what transformers raised while loading `spec.name`."""
-    reason = _first_line(e)
-    if _offline(reason):
-        return ForgetlabError(
-            f"cannot load model {spec.name!r}: it is not in the Hugging Face cache and the hub "
-            f"cannot be reached; {OFFLINE_HELP}"
-        )
-    if "custom code" in reason or "trust_remote_code" in reason:
-        reason = (
-            "it needs custom code, which runs only with model.trust_remote_code = true; set it "
-            "only if you trust that code"
-        )
-    elif "safetensors" in reason and not spec.allow_pickle:
-        reason += " (pickle weights are loaded only with model.allow_pickle = true)"
-    return ForgetlabError(f"cannot load model {spec.name!r}: {reason}")
-
-
 def load(spec: ModelSpec, load_kwargs: dict | None = None) -> tuple[Any, Any, str]:
     """(backbone, tokenizer, mode). Registered names build offline; others use Auto classes.
     Weights come from safetensors files only, unless `model.allow_pickle` is set."""
@@ -364,7 +326,7 @@ def load(spec: ModelSpec, load_kwargs: dict | None = None) -> tuple[Any, Any, st
         )
         return backbone, tok, mode
     except (OSError, ValueError, SafetensorError) as e:
-        raise _load_failure(spec, e) from None
+        raise load_failure(spec, e) from None
 
 
 def skeleton(spec: ModelSpec) -> tuple[Any, Any] | None:
@@ -390,7 +352,7 @@ def skeleton(spec: ModelSpec) -> tuple[Any, Any] | None:
             except OSError:
                 return None
             except ValueError as e:
-                raise _load_failure(spec, e) from None
+                raise load_failure(spec, e) from None
             try:
                 tok = AutoTokenizer.from_pretrained(
                     name, revision=revision, trust_remote_code=spec.trust_remote_code

@@ -34,7 +34,8 @@ from forgetlab.fileio import atomic_write
 from forgetlab.output_paths import check_output_dir
 from forgetlab.probing.cka import linear_cka
 from forgetlab.probing.features import FeatureBlock
-from forgetlab.probing.prober import Prober, finite_or_none, stage_tag
+from forgetlab.probing.matrices import finite_or_none, stage_tag
+from forgetlab.probing.prober import Prober
 from forgetlab.probing.schema import CheckpointProbing, ProbingResults
 from forgetlab.probing.spec import ProbeSpec
 

@@ -25,7 +25,6 @@ and overlap use the test features of the last probed layer.
 
 from __future__ import annotations
 
-import math
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -44,22 +43,13 @@ from forgetlab.probing.features import (
     resolve_layers,
 )
 from forgetlab.probing.geometry import overlap, separability
-from forgetlab.probing.schema import Matrix, PairedTestResult, ProbeKindResults, ProbingResults
+from forgetlab.probing.matrices import INITIAL, finite_or_none, gap, stage_tag, tests_of
+from forgetlab.probing.schema import Matrix, ProbeKindResults, ProbingResults
 from forgetlab.probing.spec import ProbeSpec
 from forgetlab.probing.stage import probe_stage
 from forgetlab.probing.stats import LEVEL
 
 STATE_VERSION = 2
-INITIAL = "initial"  # cache tag of the model before fine-tuning
-
-
-def finite_or_none(x: float | None) -> float | None:
-    """JSON-safe float: NaN and infinities become None."""
-    return None if x is None or not math.isfinite(x) else float(x)
-
-
-def stage_tag(stage: int) -> str:
-    return INITIAL if stage < 0 else f"stage_{stage:03d}"
 
 
 class Prober:
@@ -316,10 +306,10 @@ class Prober:
                 baseline_accuracy_matrix=P0,
                 baseline_accuracy_interval=self._rows(kind, "baseline_interval", last),
                 baseline_layer_accuracy=[r.get("baseline", empty) if r else empty for r in kr],
-                gap_vs_model=_gap(P, R) if R is not None else None,
-                gap_vs_baseline=_gap(P, P0),
-                test_vs_model=[_tests(r.get("vs_model") if r else None, T) for r in kr],
-                test_vs_baseline=[_tests(r.get("vs_baseline") if r else None, T) for r in kr],
+                gap_vs_model=gap(P, R) if R is not None else None,
+                gap_vs_baseline=gap(P, P0),
+                test_vs_model=[tests_of(r.get("vs_model") if r else None, T) for r in kr],
+                test_vs_baseline=[tests_of(r.get("vs_baseline") if r else None, T) for r in kr],
             )
         main = by_probe[self.primary]
         base = self.baseline_ or {}
@@ -386,23 +376,3 @@ class Prober:
         self.records_ = {int(s): r for s, r in state["records"].items()}
         self.tags_ = {int(s): t for s, t in state.get("tags", {}).items()}
         self.fingerprints_ = {int(s): f for s, f in state.get("fingerprints", {}).items()}
-
-
-def _tests(row: list | None, T: int) -> list[PairedTestResult | None]:
-    if row is None:
-        return [None] * T
-    return [PairedTestResult(**t) if t is not None else None for t in row]
-
-
-def _gap(P: Matrix, Q: Matrix) -> Matrix:
-    """P - Q where both are defined (rows of P; missing rows of Q give null)."""
-    out = []
-    for i, row in enumerate(P):
-        q = Q[i] if i < len(Q) else [None] * len(row)
-        out.append(
-            [
-                finite_or_none(p - b) if p is not None and b is not None else None
-                for p, b in zip(row, q)
-            ]
-        )
-    return out
