@@ -12,8 +12,6 @@ Unlike the ranking, this needs no candidates: the model must produce the answer 
 
 from __future__ import annotations
 
-import torch
-
 from forgetlab.errors import ForgetlabError
 from forgetlab.eval.evaluate import TaskScore
 from forgetlab.streams.task import Stream
@@ -24,29 +22,14 @@ def normalize(text: str) -> str:
     return " ".join(text.split())
 
 
-@torch.inference_mode()
 def generate_answers(learner, prompts: list[list[int]], task: int, batch_size: int) -> list[str]:
-    """Greedy continuations of the prompt token ids, decoded without special tokens."""
-    tok = learner.tokenizer
-    out: list[str] = []
-    for start in range(0, len(prompts), batch_size):
-        chunk = prompts[start : start + batch_size]
-        width = max(len(p) for p in chunk)
-        # Left padding: every prompt ends at the same position, where generation starts.
-        ids = torch.tensor([[learner.pad_id] * (width - len(p)) + p for p in chunk])
-        attn = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in chunk])
-        ids, attn = ids.to(learner.device), attn.to(learner.device)
-        with learner.routed(torch.full((len(chunk),), task)):
-            gen = learner.backbone.generate(
-                input_ids=ids,
-                attention_mask=attn,
-                do_sample=False,
-                max_new_tokens=learner.max_label,
-                pad_token_id=learner.pad_id,
-                eos_token_id=tok.eos_token_id,
-            )
-        out += [tok.decode(row, skip_special_tokens=True) for row in gen[:, width:].tolist()]
-    return out
+    """Greedy continuations of the prompt token ids (at most the longest label's tokens),
+    decoded without special tokens: `generation.generate_texts` without sampling."""
+    from forgetlab.eval.generation import generate_texts
+
+    return generate_texts(
+        learner, prompts, task, max_new_tokens=learner.max_label, batch_size=batch_size
+    )
 
 
 def exact_match(
