@@ -86,3 +86,25 @@ def test_probe_checkpoints_along_pretraining(tmp_path, ladder, capsys):
     res = json.loads((tmp_path / "p" / "checkpoints.json").read_text())
     assert res["checkpoints"] == ["tokens=0", "tokens=2048", "tokens=6144"]
     assert res["layers"] == [0, 1, 2] and len(res["accuracy"]["prototype"]) == 3
+
+
+def test_an_unfinished_run_is_not_its_last_checkpoint(ladder, tmp_path):
+    """A run still pretraining (or killed) must not silently stand for its latest checkpoint;
+    naming one explicitly still works."""
+    import shutil
+
+    run = tmp_path / "rung"
+    shutil.copytree(ladder["gpt2"], run)
+    results = json.loads((run / "results.json").read_text())
+    assert results["status"] == "complete" and select(run, None).tokens == 6144
+    (run / "results.json").write_text(json.dumps({**results, "status": "running"}))
+    for revision in (None, "last"):
+        with pytest.raises(
+            SpecError,
+            match=r"is not finished \(status 'running'; last checkpoint "
+            r"at 6,144 tokens\).*model.revision = \"tokens=6144\"",
+        ):
+            select(run, revision)
+    with pytest.raises(SpecError, match="is not finished"):
+        describe(ModelSpec(name=str(run)))
+    assert select(run, "tokens=6144").tokens == 6144 and select(run, "step8").tokens == 2048

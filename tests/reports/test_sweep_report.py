@@ -128,3 +128,17 @@ def test_sweep_report_without_the_sweeps_package_says_so(tmp_path: Path, monkeyp
     monkeypatch.delattr(forgetlab, "load_sweep", raising=False)
     with pytest.raises(ForgetlabError, match="need forgetlab.load_sweep"):
         write_sweep_report(tmp_path)
+
+
+def test_whole_section_axis_values_read_as_written():
+    from forgetlab.reports.sweep_stats import axis_value_text, config_label
+
+    er = json.dumps({"kind": "er", "memory_size": 36}, sort_keys=True)
+    assert axis_value_text(er) == "er memory_size=36"
+    assert axis_value_text('{"kind": "seq"}') == "seq"
+    assert axis_value_text("[2, 0, 1]") == "[2, 0, 1]" and axis_value_text(0.5) == "0.5"
+    assert axis_value_text("{not json") == "{not json"
+    row = {"strategy": er, "train.lr": 0.001}
+    assert config_label(row, ["strategy", "train.lr"]) == (
+        "strategy=er memory_size=36, train.lr=0.001"
+    )

@@ -61,6 +61,33 @@ def test_no_axes_no_seeds_is_one_cell_with_the_base_seed(tmp_path: Path):
     assert "transform" not in cells[0].data
 
 
+def test_seed_fields_take_each_cells_seed_so_replicates_draw_their_own_class_sets(
+    tmp_path: Path,
+):
+    from forgetlab.spec import ExperimentSpec
+    from forgetlab.streams import build_experiment_stream
+
+    path = sweep_file(tmp_path, seeds=[0, 1, 2], seed_fields=["stream.seed"])
+    cells = expand(load_sweep_spec(path))
+    assert [(c.seed, c.data["stream"]["seed"]) for c in cells] == [(0, 0), (1, 1), (2, 2)]
+    # without it, every replicate trains on the base's class set
+    plain = expand(load_sweep_spec(sweep_file(tmp_path, seeds=[0, 1, 2])))
+    assert {c.data["stream"].get("seed", 0) for c in plain} == {0}
+    class_sets = [
+        build_experiment_stream(ExperimentSpec.model_validate(c.data)).class_names for c in cells
+    ]
+    assert class_sets[0] != class_sets[1] and class_sets[1] != class_sets[2]
+    # a path that does not exist in the spec names the cell
+    bad = expand_error(tmp_path, seeds=[0], seed_fields=["strategy.3.seed"])
+    assert "cell c000: seed_fields:" in bad
+
+
+def expand_error(tmp_path: Path, **fields) -> str:
+    with pytest.raises(SpecError) as e:
+        expand(load_sweep_spec(sweep_file(tmp_path, **fields)))
+    return str(e.value)
+
+
 def test_explicit_orders_are_appended_after_the_base_transforms(tmp_path: Path):
     base = {**tiny_wordnet(), "transform": [{"kind": "duplicate", "factor": 1}]}
     spec = load_sweep_spec(
@@ -135,6 +162,11 @@ def test_axis_data_paths_are_relative_to_the_sweep_file(tmp_path: Path, toy_file
         ({"seeds": []}, r"seeds: list should have at least 1 item"),
         ({"orders": 0}, r"orders"),
         ({"axes": {"seed": [1, 2]}}, r"use `seeds = \[\.\.\.\]`"),
+        ({"seed_fields": ["seed"]}, r"seed_fields: `seed` already takes the seed"),
+        (
+            {"seed_fields": ["stream.seed"], "axes": {"stream.seed": [0, 1]}},
+            r"seed_fields: 'stream\.seed' is also an axis",
+        ),
         ({"axis": {"train.lr": [1]}}, r"unknown key 'axis'; did you mean 'axes'\?"),
         ({"backend": {"kind": "slurm"}}, r"backend\.kind"),
         ({"backend": {"worker": 2}}, r"unknown key 'backend\.worker'; did you mean 'workers'\?"),

@@ -100,3 +100,30 @@ def test_a_different_sweep_in_an_existing_directory_is_refused(tmp_path: Path, t
     code, _, err = cli(capsys, "sweep", str(sweep), "--out", str(out), "--quiet")
     assert code == 2 and "holds a different sweep" in err
     assert sorted(p.name for p in out.iterdir()) == ["sweep.toml"]
+
+
+def test_a_directory_from_before_a_new_sweep_field_still_holds_the_same_sweep(
+    tmp_path: Path, toy_files
+):
+    """A sweep directory written before `seed_fields` existed resumes when the sweep leaves
+    the new field at its default, and is refused when it sets it."""
+    import tomllib
+
+    from forgetlab.errors import RunDirError
+    from forgetlab.sweeps.runner import prepare_dir
+    from forgetlab.sweeps.spec import dump_sweep
+
+    path = write(tmp_path / "x.toml", {"base": toy_base(*toy_files), "seeds": [0, 1]})
+    spec = load_sweep_spec(path)
+    stored = tomllib.loads(dump_sweep(spec))
+    assert stored.pop("seed_fields") == []  # what an older forgetlab did not write
+    out = tmp_path / "out"
+    out.mkdir()
+    write(out / "sweep.toml", stored)
+    prepare_dir(out, spec)  # no error: the same sweep
+    paired = write(
+        tmp_path / "x.toml",
+        {"base": toy_base(*toy_files), "seeds": [0, 1], "seed_fields": ["stream.seed"]},
+    )
+    with pytest.raises(RunDirError, match="holds a different sweep"):
+        prepare_dir(out, load_sweep_spec(paired))

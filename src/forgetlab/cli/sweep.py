@@ -27,13 +27,15 @@ def _fmt(mean: float, low: float, high: float) -> str:
 
 
 def show_sweep(sweep, console: Console) -> None:
+    from forgetlab.reports.sweep_stats import axis_value_text
+
     g = sweep.grouped
     shown = [m for m in SHOWN if m in sweep.metrics]
     table = Table(title=f"{len(sweep.cells)} cells; mean [95% CI] over seeds and orders")
     for col in (*sweep.axes, "cells", *shown):
         table.add_column(col, justify="right")
     for row in g.to_dict("records"):
-        values = [str(row[a]) for a in sweep.axes] + [str(row["cells"])]
+        values = [axis_value_text(row[a]) for a in sweep.axes] + [str(row["cells"])]
         values += [
             _fmt(row[f"{m}_mean"], row[f"{m}_ci95_low"], row[f"{m}_ci95_high"]) for m in shown
         ]

@@ -8,8 +8,10 @@ the sweep report call it).
 
 A run directory holds `checkpoints/tokens-<N>/`, each an ordinary Hugging Face model
 directory plus `pretrain.json`. As `model.name`, the run directory stands for its last
-checkpoint; `model.revision` picks another: `tokens=N` (the nearest count of tokens seen),
-`stepN` or `step=N` (the nearest optimizer step, like Pythia's revisions), `last`.
+checkpoint (an error while the run is unfinished: a killed or still-running run would
+otherwise hand over a partly pretrained model); `model.revision` picks another: `tokens=N`
+(the nearest count of tokens seen), `stepN` or `step=N` (the nearest optimizer step, like
+Pythia's revisions), `last`.
 """
 
 from __future__ import annotations
@@ -60,12 +62,29 @@ def checkpoints(path: Path) -> list[LadderCheckpoint]:
     return sorted(found, key=lambda c: c.tokens)
 
 
+def _check_finished(path: Path, tokens: int) -> None:
+    """The last checkpoint of a run still training (or killed) is not its final model: say so
+    instead of silently fine-tuning a partly pretrained one."""
+    try:
+        status = json.loads((path / "results.json").read_text()).get("status")
+    except (OSError, ValueError, AttributeError):
+        return  # a bare folder of checkpoints (copied, or from an older forgetlab)
+    if status not in (None, "complete"):
+        raise SpecError(
+            f"model.name: pretraining run {str(path)!r} is not finished (status {status!r}; "
+            f"last checkpoint at {tokens:,} tokens): wait for it, resume it with `forgetlab "
+            f"pretrain --resume {path}`, or pick that checkpoint with "
+            f'model.revision = "tokens={tokens}"'
+        )
+
+
 def select(path: Path, revision: str | None) -> LadderCheckpoint:
     """The checkpoint `revision` names (module docstring); SpecError naming the choices."""
     found = checkpoints(path)
     if not found:
         raise SpecError(f"model.name: pretraining run {str(path)!r} has no checkpoint yet")
     if revision is None or revision in ("last", "final", "main"):
+        _check_finished(Path(path), found[-1].tokens)
         return found[-1]
     m = _REVISION.match(revision.strip().replace(" ", ""))
     if m is None:

@@ -9,6 +9,8 @@ are averaged, with a Student-t 95% confidence interval over them (scipy).
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 
@@ -80,8 +82,22 @@ def config_stats(cells: pd.DataFrame, by: list[str], metric: str) -> pd.DataFram
     return pd.DataFrame(rows, columns=by + cols)
 
 
+def axis_value_text(value) -> str:
+    """An axis value as people write it: a whole-section value (kept as compact JSON to group
+    by, e.g. '{"kind": "er", "memory_size": 36}') reads 'er memory_size=36'."""
+    if isinstance(value, str) and value[:1] in "{[":
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            return value
+        if isinstance(parsed, dict):
+            kind = [str(parsed.pop("kind"))] if "kind" in parsed else []
+            return " ".join(kind + [f"{k}={v}" for k, v in parsed.items()]) or "{}"
+    return str(value)
+
+
 def config_label(row: pd.Series | dict, axes: list[str]) -> str:
-    return ", ".join(f"{short_axis(a)}={row[a]}" for a in axes) or "all cells"
+    return ", ".join(f"{short_axis(a)}={axis_value_text(row[a])}" for a in axes) or "all cells"
 
 
 def pareto_front(learning: np.ndarray, forgetting: np.ndarray) -> np.ndarray:

@@ -97,3 +97,19 @@ def aligned_rows(
         width = 0 if old_rows is None else old_rows.shape[1]
         return torch.empty(0, width)
     return torch.stack(rows)
+
+
+def offer_embedded(
+    memory: ReplayMemory,
+    rows: torch.Tensor | None,
+    items: Sequence,
+    capacity: int | None,
+    rng: random.Random,
+    embed_new: Callable[[list], torch.Tensor],
+    key: Callable | None = None,
+) -> torch.Tensor:
+    """`offer` the items, then the embedding rows of the memory's new contents: the rows of
+    items it kept, and `embed_new` of the ones it took in (kNN and RAG memories)."""
+    old_items = list(memory.items)
+    offer(memory, items, capacity, rng, key)
+    return aligned_rows(old_items, rows, memory.items, embed_new)

@@ -36,7 +36,13 @@ from pydantic import Field, PositiveFloat, PositiveInt, model_validator
 
 from forgetlab.retrieval.embed import embed
 from forgetlab.retrieval.index import CosineIndex
-from forgetlab.retrieval.store import aligned_rows, capacity, check_size, new_memory, offer
+from forgetlab.retrieval.store import (
+    capacity,
+    check_size,
+    new_memory,
+    offer,
+    offer_embedded,
+)
 from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 
@@ -102,15 +108,19 @@ class KNN(Strategy):
             self.memory_ = new_memory(self.spec.selection)
             self.embeddings_: torch.Tensor | None = None
             self.retrieval_s_: list[float] = []
-        old_items, old_rows = list(self.memory_.items), self.embeddings_
         size = capacity(self.spec, ctx.stream, ctx.stage)
-        offer(self.memory_, ctx.encode(list(ctx.task.train)), size, ctx.rng)
-        items = self.memory_.items
-        if self.spec.embeddings == "refresh":
-            self.embeddings_ = embed(ctx.learner, items)
-        else:
-            self.embeddings_ = aligned_rows(
-                old_items, old_rows, items, lambda new: embed(ctx.learner, new)
+        examples = ctx.encode(list(ctx.task.train))
+        if self.spec.embeddings == "refresh":  # every stored example through today's model
+            offer(self.memory_, examples, size, ctx.rng)
+            self.embeddings_ = embed(ctx.learner, self.memory_.items)
+        else:  # frozen at insertion: only the examples it takes in are embedded
+            self.embeddings_ = offer_embedded(
+                self.memory_,
+                self.embeddings_,
+                examples,
+                size,
+                ctx.rng,
+                lambda new: embed(ctx.learner, new),
             )
         self.retrieval_s_.append(0.0)  # retrieval seconds of the evaluation after this stage
         self._indexes: dict = {}

@@ -41,7 +41,13 @@ from pydantic import Field, PositiveInt, field_validator, model_validator
 from forgetlab.retrieval.bm25 import BM25Index
 from forgetlab.retrieval.embed import embed
 from forgetlab.retrieval.index import CosineIndex
-from forgetlab.retrieval.store import aligned_rows, capacity, check_size, new_memory, offer
+from forgetlab.retrieval.store import (
+    capacity,
+    check_size,
+    new_memory,
+    offer,
+    offer_embedded,
+)
 from forgetlab.spec.base import SpecModel
 from forgetlab.strategies.base import Strategy, TaskContext, strategies
 from forgetlab.streams.task import Example, Stream
@@ -114,14 +120,21 @@ class RAG(Strategy):
             self.memory_ = new_memory(self.spec.selection)
             self.embeddings_: torch.Tensor | None = None
             self.retrieval_s_: list[float] = []
-        old_items, old_rows = list(self.memory_.items), self.embeddings_
         size = capacity(self.spec, ctx.stream, ctx.stage)
         key = (lambda e: e.text) if self.spec.newest else None
-        offer(self.memory_, list(ctx.task.train), size, ctx.rng, key)
+        examples = list(ctx.task.train)
         if self.spec.retriever == "embedding":  # the model has not changed since end_task
-            self.embeddings_ = aligned_rows(
-                old_items, old_rows, self.memory_.items, lambda new: self._embed(ctx.learner, new)
+            self.embeddings_ = offer_embedded(
+                self.memory_,
+                self.embeddings_,
+                examples,
+                size,
+                ctx.rng,
+                lambda new: self._embed(ctx.learner, new),
+                key,
             )
+        else:
+            offer(self.memory_, examples, size, ctx.rng, key)
         self.retrieval_s_.append(0.0)  # this stage's training and the evaluation after it
         self._forget()
 

@@ -1,4 +1,6 @@
 """Expand a sweep into cells: the product of its axes, task orders and seeds.
+`seed_fields` (e.g. `["stream.seed"]`) take each cell's seed as well, so replicates differ
+in their sampled data (class sets) as well as in their training randomness.
 
 cells = expand(load_sweep_spec("sweep.toml"))
 cells[0].id, cells[0].axes, cells[0].seed, cells[0].order, cells[0].data  # data: spec dict
@@ -73,6 +75,11 @@ def expand(spec: SweepSpec) -> list[Cell]:
             data["transform"] = [*([transforms] if isinstance(transforms, dict) else transforms)]
             data["transform"].append(order_transform(order))
         data["seed"] = seed
+        for path in spec.seed_fields:  # paired design: the replicate's seed drives these too
+            try:
+                set_path(data, path, seed)
+            except SpecError as e:
+                raise SpecError(f"cell {cell_id}: seed_fields: {e}") from None
         data.pop("seeds", None)  # a cell is one seed
         data["name"] = f"{spec.name}-{cell_id}"
         cells.append(Cell(cell_id, dict(zip(paths, values)), seed, order, data))

@@ -43,6 +43,18 @@ def default_sweep_dir(name: str, root: Path = Path("runs/sweeps")) -> Path:
     return root / name
 
 
+def _as_stored(new: dict, old: dict) -> dict:
+    """The resolved sweep without the fields a directory written by an older forgetlab lacks
+    and this sweep leaves at their defaults (e.g. `seed_fields = []`): such a directory
+    still holds the same sweep."""
+    defaults = {
+        name: f.get_default(call_default_factory=True)
+        for name, f in SweepSpec.model_fields.items()
+        if not f.is_required()
+    }
+    return {k: v for k, v in new.items() if k in old or k not in defaults or v != defaults[k]}
+
+
 def prepare_dir(root: Path, spec: SweepSpec) -> None:
     """Create the sweep directory, or check that an existing one holds this same sweep."""
     stored = root / SWEEP_FILE
@@ -54,7 +66,7 @@ def prepare_dir(root: Path, spec: SweepSpec) -> None:
                 f"sweep directory {str(root)!r} cannot be resumed: {e}; choose another --out"
             ) from None
         old.pop("backend", None)
-        if old != tomllib.loads(dump_sweep(spec, with_backend=False)):
+        if old != _as_stored(tomllib.loads(dump_sweep(spec, with_backend=False)), old):
             raise RunDirError(
                 f"sweep directory {str(root)!r} holds a different sweep (base, axes, seeds or "
                 "orders changed); choose another --out"

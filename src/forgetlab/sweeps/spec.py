@@ -4,6 +4,7 @@
     kind = "experiment"                 # or "pretrain": the base is a pretraining spec
     base = "../wordnet/seq.toml"        # or an inline [base] table
     seeds = [0, 1, 2]                   # sets the experiment's `seed`
+    seed_fields = ["stream.seed"]       # fields that take the seed too (class set per seed)
     orders = 3                          # 3 seeded task permutations, or [[2, 0, 1], [0, 1, 2]]
     [axes]
     "transform.0.factor" = [1, 2, 4]    # dotted spec field -> values; the grid is the product
@@ -77,6 +78,11 @@ class SweepSpec(SpecModel):
     seeds: Annotated[list[int], Field(min_length=1)] | None = Field(
         None, description="values of the experiment's `seed` (default: the base's)"
     )
+    seed_fields: list[str] = Field(
+        default_factory=list,
+        description='dotted spec fields that take each cell\'s seed too, e.g. ["stream.seed"]: '
+        "every replicate then also draws its own class set (a paired design)",
+    )
     orders: int | list[list[int] | list[str]] | None = Field(
         None, description="N seeded task orders, or a list of explicit orders"
     )
@@ -112,6 +118,11 @@ class SweepSpec(SpecModel):
                 raise ValueError("axes.seed: use `seeds = [...]` for the seed axis")
             if path == "name":
                 raise ValueError("axes.name: cells are named by the sweep")
+        for path in self.seed_fields:
+            if path == "seed":
+                raise ValueError("seed_fields: `seed` already takes the seed; name other fields")
+            if path in self.axes:
+                raise ValueError(f"seed_fields: {path!r} is also an axis; keep one of them")
         if self.kind == "pretrain" and self.orders is not None:
             raise ValueError("orders: a pretraining sweep has no tasks to order")
         return self

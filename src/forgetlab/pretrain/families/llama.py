@@ -15,6 +15,24 @@ def attention_params(shape: Shape) -> int:
     return 2 * shape.hidden * shape.hidden + 2 * shape.hidden * shape.kv_heads * head_dim
 
 
+def decoder_fields(shape: Shape, vocab: int, context: int, special: SpecialIds) -> dict:
+    """The config fields Llama-style decoders share (Llama, Mixtral): sizes, the tokenizer's
+    special ids, tied embeddings."""
+    return dict(
+        vocab_size=vocab,
+        hidden_size=shape.hidden,
+        intermediate_size=shape.intermediate,
+        num_hidden_layers=shape.layers,
+        num_attention_heads=shape.heads,
+        num_key_value_heads=shape.kv_heads,
+        max_position_embeddings=context,
+        bos_token_id=special.eos,
+        eos_token_id=special.eos,
+        pad_token_id=special.pad,
+        tie_word_embeddings=True,
+    )
+
+
 class LlamaFamily(Family):
     name = "llama"
 
@@ -30,18 +48,7 @@ class LlamaFamily(Family):
         from transformers import LlamaConfig
 
         return LlamaConfig(
-            vocab_size=vocab,
-            hidden_size=shape.hidden,
-            intermediate_size=shape.intermediate,
-            num_hidden_layers=shape.layers,
-            num_attention_heads=shape.heads,
-            num_key_value_heads=shape.kv_heads,
-            max_position_embeddings=context,
-            bos_token_id=special.eos,
-            eos_token_id=special.eos,
-            pad_token_id=special.pad,
-            tie_word_embeddings=True,
-            architectures=["LlamaForCausalLM"],
+            **decoder_fields(shape, vocab, context, special), architectures=["LlamaForCausalLM"]
         )
 
 

@@ -5,7 +5,7 @@ linear router). Pretraining adds the router's load-balancing loss (`router_aux_l
 from __future__ import annotations
 
 from forgetlab.pretrain.families import Family, Shape, SpecialIds, families
-from forgetlab.pretrain.families.llama import attention_params, swiglu_width
+from forgetlab.pretrain.families.llama import attention_params, decoder_fields, swiglu_width
 
 
 class MoEFamily(Family):
@@ -28,21 +28,11 @@ class MoEFamily(Family):
         from transformers import MixtralConfig
 
         return MixtralConfig(
-            vocab_size=vocab,
-            hidden_size=shape.hidden,
-            intermediate_size=shape.intermediate,
-            num_hidden_layers=shape.layers,
-            num_attention_heads=shape.heads,
-            num_key_value_heads=shape.kv_heads,
-            max_position_embeddings=context,
+            **decoder_fields(shape, vocab, context, special),
             num_local_experts=shape.experts,
             num_experts_per_tok=shape.top_k,
             router_aux_loss_coef=options.router_aux_loss_coef,
             output_router_logits=False,  # pretraining asks for them; fine-tuning does not
-            bos_token_id=special.eos,
-            eos_token_id=special.eos,
-            pad_token_id=special.pad,
-            tie_word_embeddings=True,
             architectures=["MixtralForCausalLM"],
         )
 
