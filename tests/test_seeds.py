@@ -79,3 +79,27 @@ def test_run_with_seeds_writes_one_run_per_seed_and_the_summary(tmp_path: Path, 
     avg = summary["metrics"]["average_accuracy"]
     assert f"{avg['mean']:.3f} [{avg['ci95_low']:.3f}, {avg['ci95_high']:.3f}]" in html
     assert "average_accuracy" in stdout and f"{avg['mean']:.3f}" in stdout
+
+
+def test_seed_fields_in_a_spec_take_its_seed_for_every_replicate():
+    """`seed_fields = ["stream.seed"]` in an experiment spec: the stream's seed follows the
+    spec's seed, in a single run and in each cell of its seeds (a class set per replicate)."""
+    from forgetlab.errors import SpecError
+
+    data = {**tiny_wordnet(), "seed": 4, "seed_fields": ["stream.seed"], "seeds": [0, 1, 2]}
+    spec = spec_from_dict(data)
+    assert spec.stream.seed == 4 and spec.seed_fields == ("stream.seed",)
+    base = spec.model_dump(mode="json", exclude_none=True)
+    base.pop("seeds")
+    cells = expand(SweepSpec(name="s", base=base, seeds=seeds_of(spec)))
+    streams = [spec_from_dict(c.data).stream.seed for c in cells]
+    assert streams == [0, 1, 2]
+    assert spec_from_dict({**tiny_wordnet(), "seed": 4}).stream.seed == tiny_wordnet()[
+        "stream"
+    ].get("seed", 0)
+    with pytest.raises(SpecError, match="seed_fields: 'seeds' cannot take the seed"):
+        spec_from_dict({**tiny_wordnet(), "seed_fields": ["seeds"]})
+    from pydantic import ValidationError
+
+    with pytest.raises(ValidationError, match="seed_fields.*is also an axis"):
+        SweepSpec(name="s", base=data, axes={"stream.seed": [0, 1]})

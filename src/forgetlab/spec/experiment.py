@@ -9,12 +9,13 @@ Errors are `SpecError`s with one line naming each bad field path.
 
 from __future__ import annotations
 
+import copy
 import math
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union
 
 import tomli_w
-from pydantic import Field, ValidationError, create_model, field_validator
+from pydantic import Field, ValidationError, create_model, field_validator, model_validator
 
 from forgetlab.errors import SpecError
 from forgetlab.fileio import SPEC_LIMIT, read_input_file
@@ -130,6 +131,11 @@ class _Experiment(SpecModel):
             "`forgetlab run --seeds N` is the same as seeds = [seed, ..., seed + N - 1]",
         )
     )
+    seed_fields: tuple[str, ...] = Field(
+        (),
+        description='dotted fields that take `seed` too, e.g. ["stream.seed"]: with seeds = '
+        "[...] (or in a sweep) every replicate then also draws its own class set",
+    )
     model: ModelSpec = ModelSpec()
     stream: StreamSpec = Field(description="the tasks, e.g. kind = 'wordnet-cil'")
     method: MethodSpec = Field(
@@ -149,6 +155,25 @@ class _Experiment(SpecModel):
     @classmethod
     def _one_or_many(cls, v: Any) -> Any:
         return [v] if isinstance(v, dict) else v
+
+    @model_validator(mode="before")
+    @classmethod
+    def _paired_seed(cls, data: Any) -> Any:
+        """`seed_fields` take the spec's seed, before anything else is validated."""
+        fields = data.get("seed_fields") if isinstance(data, dict) else None
+        if not fields or not isinstance(fields, (list, tuple)):
+            return data
+        data = copy.deepcopy(data)
+        for path in fields:
+            if not isinstance(path, str):
+                continue  # the field's own validation names it
+            if path.split(".")[0] in ("seed", "seeds", "seed_fields", "name"):
+                raise ValueError(f"seed_fields: {path!r} cannot take the seed; name spec fields")
+            try:
+                set_path(data, path, data.get("seed", 0))
+            except SpecError as e:
+                raise ValueError(f"seed_fields: {e}") from None
+        return data
 
 
 def _observer_field(spec_cls: type, optional: bool, help: str) -> tuple:

@@ -118,7 +118,8 @@ class SweepSpec(SpecModel):
                 raise ValueError("axes.seed: use `seeds = [...]` for the seed axis")
             if path == "name":
                 raise ValueError("axes.name: cells are named by the sweep")
-        for path in self.seed_fields:
+        base_fields = self.base.get("seed_fields") or []
+        for path in [*self.seed_fields, *(p for p in base_fields if isinstance(p, str))]:
             if path == "seed":
                 raise ValueError("seed_fields: `seed` already takes the seed; name other fields")
             if path in self.axes:
