@@ -67,3 +67,27 @@ def test_a_killed_cell_goes_on_from_its_last_stage(tmp_path: Path):
     resumed = json.loads((tmp_path / "cell" / "results.json").read_text())
     assert resumed["resumed_after"] == [0]
     assert resumed["accuracy_matrix"] == full.results.accuracy_matrix
+
+
+def test_a_cell_run_before_a_new_spec_field_is_still_done(tmp_path: Path, toy_files):
+    """A finished cell whose spec.toml an older forgetlab wrote (no `seed_fields`, a field
+    added since with its default) is the same spec: the re-run skips it. A cell whose stored
+    spec really differs is rerun."""
+    path = write(
+        tmp_path / "f.toml",
+        {"base": toy_base(*toy_files), "seeds": [0, 1], "backend": {"workers": 1}},
+    )
+    out = tmp_path / "out"
+    run_sweep(load_sweep_spec(path), out=out)
+    for cell in ("c000", "c001"):
+        stored = out / "cells" / cell / "spec.toml"
+        text = stored.read_text()
+        assert "seed_fields = []\n" in text
+        stored.write_text(text.replace("seed_fields = []\n", ""))
+    changed = out / "cells" / "c001" / "spec.toml"
+    changed.write_text(changed.read_text().replace("seed = 1", "seed = 7"))
+    first = mtimes(out)
+    sweep = run_sweep(load_sweep_spec(path), out=out)
+    again = mtimes(out)
+    assert again["c000"] == first["c000"] and again["c001"] != first["c001"]
+    assert list(sweep.cells["status"]) == ["done", "done"]

@@ -14,6 +14,7 @@ index = read_index(Path("runs/sweeps/dup"))
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -63,11 +64,26 @@ def write_index(root: Path, index: SweepIndex) -> None:
     atomic_write(Path(root) / INDEX, json.dumps(index.model_dump(mode="json"), indent=1) + "\n")
 
 
-def run_complete(run_dir: Path, spec_toml: str | None = None) -> bool:
-    """A finished run: results.json says complete (and spec.toml equals `spec_toml`)."""
+def run_complete(
+    run_dir: Path, spec_toml: str | None = None, normalise: Callable[[str], str] | None = None
+) -> bool:
+    """A finished run: results.json says complete (and spec.toml equals `spec_toml`, as
+    written or after `normalise`: the stored spec validated and dumped again by this code, so
+    a field added since, at its default, does not make it another spec)."""
     try:
         status = json.loads((run_dir / "results.json").read_bytes()).get("status")
-        same = spec_toml is None or (run_dir / "spec.toml").read_text() == spec_toml
+        if status != "complete":
+            return False
+        if spec_toml is None:
+            return True
+        stored = (run_dir / "spec.toml").read_text()
     except (OSError, ValueError):
         return False
-    return status == "complete" and same
+    if stored == spec_toml:
+        return True
+    if normalise is None:
+        return False
+    try:
+        return normalise(stored) == spec_toml
+    except Exception:  # a spec this code no longer accepts is not the same spec
+        return False

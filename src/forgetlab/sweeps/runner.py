@@ -114,12 +114,16 @@ def execute(
 
 def _execute(plan: SweepPlan, root: Path, progress: bool, report: bool | None) -> Sweep:
     spec = plan.spec
-    dump = cell_kinds.get(spec.kind).dump
-    texts = {c.id: dump(plan.specs[c.id]) for c in plan.cells}
+    kind = cell_kinds.get(spec.kind)
+    texts = {c.id: kind.dump(plan.specs[c.id]) for c in plan.cells}
+
+    def normalise(stored: str) -> str:  # a cell run by an older forgetlab, as this one writes it
+        return kind.dump(kind.validate(tomllib.loads(stored)))
+
     records = []
     for c in plan.cells:
         rel = cell_dir(Path("."), c.id).as_posix()
-        done = run_complete(root / rel, texts[c.id])
+        done = run_complete(root / rel, texts[c.id], normalise)
         records.append(
             CellRecord(
                 cell=c.id,
