@@ -191,6 +191,9 @@ def test_interrupt_marks_the_run_and_says_how_to_resume(tmp_path, sig, code):
         env=env,
         stderr=subprocess.PIPE,
         text=True,
+        # a shell that starts the suite in the background (`cmd &`) makes it ignore SIGINT, and
+        # Python then leaves Ctrl-C ignored: give the run the terminal's default, as a user has
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.time() + 600
     while not (out / "resume" / "LATEST").is_file() and time.time() < deadline:
